@@ -1,0 +1,188 @@
+"""One home for every namespace the project uses, and ``bind_prefixes``."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    VOID,
+    XSD,
+    DefinedNamespace,
+)
+
+BASE = "https://w3id.org/aifactories/"
+ONTOLOGY_IRI = BASE + "ontology"
+
+
+class AIF(DefinedNamespace):
+    """The project's vocabulary, closed: a misspelt term raises AttributeError.
+
+    ``tests/test_namespaces.py`` checks this list against ``ontology/aifactories.ttl``.
+    """
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    AIFactory: URIRef
+    AIFactoryAntenna: URIRef
+    AIOptimisedSupercomputer: URIRef
+    Call: URIRef
+    City: URIRef
+    Company: URIRef
+    ComputingSystem: URIRef
+    Consortium: URIRef
+    Country: URIRef
+    ExascaleSupercomputer: URIRef
+    ExperimentalPlatform: URIRef
+    Facility: URIRef
+    Foundation: URIRef
+    HPCCentre: URIRef
+    IndustryCluster: URIRef
+    InferencePlatform: URIRef
+    MidRangeSupercomputer: URIRef
+    MonetaryAmount: URIRef
+    NationalSupercomputer: URIRef
+    NetworkNode: URIRef
+    Organisation: URIRef
+    PetascaleSupercomputer: URIRef
+    Place: URIRef
+    PreExascaleSupercomputer: URIRef
+    PublicAgency: URIRef
+    QualifiedValue: URIRef
+    Quantity: URIRef
+    QuantumComputer: URIRef
+    ResearchOrganisation: URIRef
+    Role: URIRef
+    SelectionWave: URIRef
+    ServiceHub: URIRef
+    Site: URIRef
+    Source: URIRef
+    SourceKind: URIRef
+    Supercomputer: URIRef
+    SystemUsage: URIRef
+    TimeEstimate: URIRef
+    University: URIRef
+    UsageKind: URIRef
+
+    approximate: URIRef
+    collaboratesWith: URIRef
+    deploymentEstimate: URIRef
+    estimatedDate: URIRef
+    estimatedYear: URIRef
+    focusArea: URIRef
+    hasAntenna: URIRef
+    hasMember: URIRef
+    hasMembership: URIRef
+    hasSystemUsage: URIRef
+    hostedBy: URIRef
+    inaugurationDate: URIRef
+    investment: URIRef
+    isoCode: URIRef
+    linkedFactory: URIRef
+    locatedIn: URIRef
+    memberOf: URIRef
+    networkSizeAfter: URIRef
+    notBefore: URIRef
+    operatedBy: URIRef
+    partnerCountry: URIRef
+    peakPerformance: URIRef
+    predecessorOf: URIRef
+    selected: URIRef
+    selectedCount: URIRef
+    selectedIn: URIRef
+    selectionDate: URIRef
+    sourceKind: URIRef
+    standsInFor: URIRef
+    statedOn: URIRef
+    status: URIRef
+    successorOf: URIRef
+    underCall: URIRef
+    usageKind: URIRef
+    usedBy: URIRef
+    usedSystem: URIRef
+    usesSystem: URIRef
+    vendor: URIRef
+
+
+AIFSH = Namespace(BASE + "shapes#")
+ID = Namespace(BASE + "id/")
+FACTORY = Namespace(BASE + "id/factory/")
+ANTENNA = Namespace(BASE + "id/antenna/")
+ORGANISATION = Namespace(BASE + "id/organisation/")
+SYSTEM = Namespace(BASE + "id/system/")
+PLACE = Namespace(BASE + "id/place/")
+SECTOR = Namespace(BASE + "id/sector/")
+SOURCE = Namespace(BASE + "id/source/")
+WAVE = Namespace(BASE + "id/wave/")
+CALL = Namespace(BASE + "id/call/")
+ROLE = Namespace(BASE + "id/role/")
+USAGE_KIND = Namespace(BASE + "id/usage-kind/")
+SOURCE_KIND = Namespace(BASE + "id/source-kind/")
+MEMBERSHIP = Namespace(BASE + "id/membership/")
+USAGE = Namespace(BASE + "id/usage/")
+VALUE = Namespace(BASE + "id/value/")
+GRAPH = Namespace(BASE + "graph/")
+
+ASSERTED_GRAPH = GRAPH.asserted
+INFERRED_GRAPH = GRAPH.inferred
+
+COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+SCHEMA = Namespace("https://schema.org/")
+VANN = Namespace("http://purl.org/vocab/vann/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+PREFIXES: dict[str, Namespace] = {
+    "aif": Namespace(BASE + "ontology#"),
+    "aifsh": AIFSH,
+    "factory": FACTORY,
+    "antenna": ANTENNA,
+    "organisation": ORGANISATION,
+    "system": SYSTEM,
+    "place": PLACE,
+    "sector": SECTOR,
+    "src": SOURCE,
+    "wave": WAVE,
+    "call": CALL,
+    "role": ROLE,
+    "usage": USAGE_KIND,
+    "skind": SOURCE_KIND,
+    "membership": MEMBERSHIP,
+    "sysusage": USAGE,
+    "value": VALUE,
+    "country": COUNTRY,
+    "schema": SCHEMA,
+    "org": Namespace(str(ORG)),
+    "skos": Namespace(str(SKOS)),
+    "dcterms": Namespace(str(DCTERMS)),
+    "prov": Namespace(str(PROV)),
+    "foaf": Namespace(str(FOAF)),
+    "dcat": Namespace(str(DCAT)),
+    "void": Namespace(str(VOID)),
+    "vann": VANN,
+    "owl": Namespace(str(OWL)),
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "xsd": Namespace(str(XSD)),
+    "sh": SH,
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind the project's prefixes on ``graph`` (replacing clashing bindings) and return it."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def new_graph(identifier: str | None = None) -> Graph:
+    """A graph with only core and project prefixes bound, so exports stay tidy."""
+    graph = Graph(identifier=identifier, bind_namespaces="core")
+    return bind_prefixes(graph)
