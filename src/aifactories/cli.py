@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -40,6 +41,296 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(package_name="aifactories-kg")
 def main() -> None:
     """Query, validate and export the EuroHPC AI Factories knowledge graph."""
+
+
+# --- core commands: validate, export, stats, describe, sparql ---------------------------------
+
+#: Choices are spelt out here (not imported) so that ``--help`` does not import rdflib;
+#: tests/test_cli.py checks them against the library's lists.
+EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld", "xml")
+SPARQL_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld", "nt")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--shapes",
+    "shapes_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SHACL shapes file [default: ontology/shapes.ttl].",
+)
+@user_errors
+def validate(paths: tuple[Path, ...], shapes_path: Path | None) -> None:
+    """Validate the project data plus PATHS (Turtle files or folders) against the SHACL shapes.
+
+    The OWL RL closure is computed first, so shapes see inferred facts. Prints one line per
+    result (file:line: focus: property = value: message). Exit status: 0 when the data conforms
+    (warnings are shown but do not fail), 1 on violations, 2 on bad input.
+    """
+    from aifactories.validation import format_result, validate_project
+
+    report = validate_project(paths, shapes_path=shapes_path)
+    for problem in report.inconsistencies:
+        click.echo(f"reasoner: {problem}")
+    for result in report.results:
+        click.echo(format_result(result, report.graph))
+    violations = len(report.violations) + len(report.inconsistencies)
+    warnings = len(report.warnings)
+    if report.conforms:
+        click.echo(f"conforms ({_plural(warnings, 'warning')})", err=True)
+        return
+    click.echo(
+        f"does not conform: {_plural(violations, 'violation')}, {_plural(warnings, 'warning')}",
+        err=True,
+    )
+    click.get_current_context().exit(1)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True
+)
+@click.option(
+    "--inferred", is_flag=True, help="Include the inferred triples (the union queries run on)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of standard output.",
+)
+@user_errors
+def export(fmt: str, inferred: bool, output: Path | None) -> None:
+    """Serialise the asserted graph (ontology + data), or with --inferred the union.
+
+    Quad formats (nquads, trig) keep the asserted and inferred triples in their own named graphs.
+    JSON-LD carries an inline context of the project's prefixes.
+    """
+    from aifactories import exports
+    from aifactories.graph import load
+
+    data = exports.export(load(reason=inferred), fmt, inferred=inferred, output=output)
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+    else:
+        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
+)
+@user_errors
+def stats(fmt: str) -> None:
+    """Count triples (asserted, inferred), sources and instances per class."""
+    import json
+
+    from aifactories.describe import format_stats
+    from aifactories.describe import stats as compute
+    from aifactories.graph import load
+
+    result = compute(load())
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_stats(result))
+
+
+@main.command()
+@click.argument("term")
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+)
+@user_errors
+def describe(term: str, fmt: str) -> None:
+    """Every fact about one entity, with its sources.
+
+    TERM is an IRI, a CURIE (factory:jaif) or an exact label or acronym (JAIF, case-insensitive).
+    Inferred facts are marked; memberships, system usages and values are shown with their sources.
+    """
+    import json
+
+    from aifactories.describe import describe as gather
+    from aifactories.describe import description_as_dict, format_description
+    from aifactories.graph import load
+
+    kg = load()
+    found = gather(kg, term)
+    if fmt == "json":
+        data = description_as_dict(found, kg.union)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_description(found, kg.union))
+
+
+@main.command()
+@click.argument("query")
+@click.option(
+    "--format", "fmt", type=click.Choice(SPARQL_FORMATS), default="table", show_default=True
+)
+@user_errors
+def sparql(query: str, fmt: str) -> None:
+    """Run a read-only SPARQL query on the union of asserted and inferred triples.
+
+    QUERY is the query text, @FILE for a file, or @- for standard input. The project's prefixes
+    (aif:, factory:, ...) are predeclared. SELECT/ASK results: table, csv, tsv, json, xml;
+    CONSTRUCT/DESCRIBE results: table, turtle, jsonld, nt, xml. SPARQL Update, SERVICE and
+    FROM are refused: queries never write and never reach the network.
+    """
+    from aifactories import sparql as q
+    from aifactories.graph import load
+
+    prepared = q.prepare(q.read_query(query))
+    kg = load()
+    click.echo(q.render(q.run(kg.union, prepared), fmt, kg.union))
+
+
+# --- stored queries: queries, query -----------------------------------------------------------
+
+#: Spelt out so that ``--help`` does not import rdflib; tests/test_catalogue.py checks them.
+CATALOGUE_FORMATS = ("table", "json", "markdown")
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld")
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(CATALOGUE_FORMATS), default="table", show_default=True
+)
+@user_errors
+def queries(fmt: str) -> None:
+    """List the stored queries: name, form, parameters and summary.
+
+    --format markdown prints the catalogue page (docs/queries.md is this output).
+    """
+    from aifactories import catalogue
+
+    cat = catalogue.load_catalogue()
+    render = {
+        "table": catalogue.catalogue_table,
+        "json": catalogue.catalogue_json,
+        "markdown": catalogue.render_markdown,
+    }[fmt]
+    click.echo(render(cat), nl=False)
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter value (repeatable). Entities: IRI, CURIE, or exact label or acronym.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(QUERY_FORMATS),
+    default=None,
+    help="SELECT/ASK: table (default), csv, tsv, json, xml (W3C result formats); "
+    "CONSTRUCT/DESCRIBE: turtle (default), jsonld, table.",
+)
+@user_errors
+def query(name: str, params: tuple[str, ...], fmt: str | None) -> None:
+    """Run the stored query NAME (see 'aifactories queries') with its parameters bound.
+
+    Parameter values are bound to the parsed query, never pasted into its text; an unknown,
+    ambiguous or malformed value is refused with a one-line message (exit status 2).
+    """
+    from aifactories import catalogue
+    from aifactories.graph import load
+
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--param expects KEY=VALUE, got {item!r}")
+        if key.strip() in values:
+            raise UserError(f"--param {key.strip()!r} given twice")
+        values[key.strip()] = value
+    stored = catalogue.load_catalogue().get(name)
+    chosen = fmt or ("turtle" if stored.form in ("CONSTRUCT", "DESCRIBE") else "table")
+    if chosen not in catalogue.formats_for(stored):
+        raise UserError(
+            f"format {chosen!r} does not fit a {stored.form} query; use one of "
+            f"{', '.join(catalogue.formats_for(stored))}"
+        )
+    result = catalogue.run(stored, values, load())
+    click.echo(catalogue.serialize_result(result, chosen), nl=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--base-iri",
+    default="https://w3id.org/aifactories/",
+    show_default=True,
+    help="The IRI the server's root stands for: /id/factory/jaif answers <BASE>id/factory/jaif.",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a query may run (waiting for a worker included) before a 503.",
+)
+@click.option(
+    "--row-cap",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most rows (or triples) a result carries; more are cut, with a header saying so.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Query worker processes (a runaway query holds one until its timeout).",
+)
+@click.option("--root-path", default="", help="Path prefix when served behind a proxy.")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@user_errors
+def serve(
+    host: str,
+    port: int,
+    base_iri: str,
+    timeout: float,
+    row_cap: int,
+    workers: int,
+    root_path: str,
+    log_level: str,
+) -> None:
+    """Serve the SPARQL endpoint, linked data and web pages (offline, read-only)."""
+    import uvicorn
+
+    from aifactories.catalogue import load_catalogue
+    from aifactories.graph import load
+    from aifactories.server import Settings, create_app
+
+    if not base_iri.endswith(("/", "#")):
+        raise UserError(f"--base-iri must end with '/': {base_iri!r}")
+    settings = Settings(
+        base_iri=base_iri,
+        timeout=timeout,
+        row_cap=row_cap,
+        workers=workers,
+        root_path=root_path.rstrip("/"),
+    )
+    app = create_app(load(), settings, load_catalogue())
+    click.echo(f"Serving on http://{host}:{port}{settings.root_path}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, root_path=settings.root_path)
 
 
 if __name__ == "__main__":  # pragma: no cover

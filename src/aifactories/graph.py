@@ -37,6 +37,8 @@ class KnowledgeGraph:
     inferred: Graph
     union: Graph
     files: tuple[Path, ...]
+    #: Inconsistencies the reasoner found (one line each); ``validate`` reports them.
+    inconsistencies: tuple[str, ...] = ()
     _dataset: Dataset | None = field(default=None, repr=False)
 
     def dataset(self) -> Dataset:
@@ -93,6 +95,19 @@ def _syntax_error(path: Path, exc: Exception) -> DataSyntaxError:
     return DataSyntaxError(path, line, detail)
 
 
+def _unique(files: Iterable[Path]) -> list[Path]:
+    """``files`` without repeats (by resolved path): a file named twice would be parsed twice,
+    duplicating its blank nodes and breaking cardinality checks."""
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for path in files:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
 def default_files() -> list[Path]:
     """The ontology followed by every data file of the project."""
     return [resources.ontology_file(), *resources.data_files()]
@@ -107,7 +122,7 @@ def load(extra: Sequence[Path | str] = (), *, reason: bool = True) -> KnowledgeG
 
     Memoised per process on the files and their modification times, so callers may call it freely.
     """
-    files = [*default_files(), *expand_paths(extra)]
+    files = _unique([*default_files(), *expand_paths(extra)])
     key = (tuple((str(p), p.stat().st_mtime_ns) for p in files), reason)
     with _lock:
         cached = _cache.get(key)
@@ -123,10 +138,12 @@ def build(files: Sequence[Path], *, reason: bool = True) -> KnowledgeGraph:
     asserted = new_graph(str(ASSERTED_GRAPH))
     for path in files:
         parse_file(path, into=asserted)
+    problems: list[str] = []
     if reason:
-        from aifactories.reasoning import owl_rl_closure
+        from aifactories.reasoning import closure_with_problems
 
-        inferred = bind_prefixes(owl_rl_closure(asserted))
+        closure, problems = closure_with_problems(asserted)
+        inferred = bind_prefixes(closure)
     else:
         inferred = new_graph()
     union = new_graph()
@@ -134,4 +151,10 @@ def build(files: Sequence[Path], *, reason: bool = True) -> KnowledgeGraph:
         union.add(triple)
     for triple in inferred:
         union.add(triple)
-    return KnowledgeGraph(asserted=asserted, inferred=inferred, union=union, files=tuple(files))
+    return KnowledgeGraph(
+        asserted=asserted,
+        inferred=inferred,
+        union=union,
+        files=tuple(files),
+        inconsistencies=tuple(problems),
+    )

@@ -62,6 +62,11 @@ _REFLEXIVE = frozenset(
 
 def owl_rl_closure(asserted: Graph) -> Graph:
     """Return the filtered OWL RL entailments of ``asserted`` as a new graph (asserted excluded)."""
+    return closure_with_problems(asserted)[0]
+
+
+def raw_closure(asserted: Graph) -> Graph:
+    """owlrl's unfiltered output: ``asserted`` plus every entailment, noise included."""
     import owlrl  # deferred: only paid for when reasoning actually runs
 
     work = Graph()
@@ -70,12 +75,42 @@ def owl_rl_closure(asserted: Graph) -> Graph:
     owlrl.DeductiveClosure(
         owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
     ).expand(work)
+    return work
+
+
+#: owlrl records an inconsistency (e.g. an individual of two disjoint classes) as a blank node
+#: typed with this class, carrying the message under ``_ERROR``.
+_ERROR_CLASS = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
+_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
+
+
+def closure_with_problems(asserted: Graph) -> tuple[Graph, list[str]]:
+    """The filtered entailments, and the inconsistencies the reasoner found, one line each.
+
+    Inconsistencies are owlrl's error messages (disjoint classes sharing an individual, ...) and
+    ``owl:sameAs`` inferred between two distinct project entities (a functional property given
+    two values). The filter drops both from the inferred graph, so they are reported here
+    instead of vanishing.
+    """
+    work = raw_closure(asserted)
     own = _own_subjects(asserted)
-    inferred = Graph()
+    inferred = Graph(bind_namespaces="core")
     for triple in _new_triples(work, asserted):
         if keep_inferred(triple, own):
             inferred.add(triple)
-    return inferred
+    return inferred, sorted(_problems(work, own))
+
+
+def _problems(work: Graph, own: set[Node]) -> Iterable[str]:
+    for node in work.subjects(RDF.type, _ERROR_CLASS):
+        for message in work.objects(node, _ERROR):
+            yield f"inconsistent data: {message}"
+    for s, o in work.subject_objects(OWL.sameAs):
+        if s != o and s in own and o in own and str(s) < str(o):
+            yield (
+                f"inconsistent data: {s} and {o} are inferred to be the same entity "
+                "(owl:sameAs), e.g. from two values of a functional property"
+            )
 
 
 def _new_triples(work: Graph, asserted: Graph) -> Iterable[tuple[Node, Node, Node]]:

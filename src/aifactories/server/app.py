@@ -1,0 +1,145 @@
+"""The ASGI application: routes, CORS, errors, static files and the worker pool's life cycle.
+
+``create_app`` takes the loaded graph (``aifactories.graph.load()`` by default) and prepares
+everything once; every handler is async and runs no thread, so the query pool can fork safely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from aifactories.graph import KnowledgeGraph
+from aifactories.server import api, pages, protocol
+from aifactories.server.responses import error_response, site_of
+from aifactories.server.site import Settings, Site, json_bytes
+from aifactories.server.worker import TRUNCATED_HEADER
+
+log = logging.getLogger("aifactories.server")
+
+
+async def static(request: Request) -> Response:
+    """Bundled assets from memory, gzipped when the client accepts it, with an ETag."""
+    site = site_of(request)
+    item = site.static.get(request.path_params["path"])
+    if item is None:
+        return error_response(request, 404, "no such static file")
+    headers = {
+        "ETag": item.etag,
+        "Cache-Control": "public, max-age=3600",
+        "Vary": "Accept-Encoding",
+    }
+    if request.headers.get("if-none-match") == item.etag:
+        return Response(status_code=304, headers=headers)
+    if item.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(item.gzipped, media_type=item.content_type, headers=headers)
+    return Response(item.body, media_type=item.content_type, headers=headers)
+
+
+async def health(request: Request) -> Response:
+    site = site_of(request)
+    pool = site.pool
+    body = {
+        "status": "ok",
+        "workers": pool.size,
+        "idle": pool.idle,
+        "restarts": pool.restarts,
+        "triples": len(site.kg.union),
+    }
+    return Response(json_bytes(body), media_type="application/json")
+
+
+async def dataset(request: Request) -> Response:
+    return RedirectResponse(f"{site_of(request).settings.root_path}/.well-known/void", 303)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: "no such page", 405: "method not allowed here"}.get(
+        exc.status_code, str(exc.detail)
+    )
+    return error_response(request, exc.status_code, message, exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A bug: logged with its traceback on the server, a plain message for the client."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, 500, "internal server error (it has been logged)")
+
+
+def create_app(
+    kg: KnowledgeGraph | None = None,
+    settings: Settings | None = None,
+    catalogue: Any | None = None,
+) -> Starlette:
+    """The server for ``kg`` (default: the project graph) and the stored-query catalogue."""
+    settings = settings or Settings()
+    if kg is None:
+        from aifactories.graph import load
+
+        kg = load()
+    if catalogue is None:
+        from aifactories.catalogue import load_catalogue
+
+        catalogue = load_catalogue()
+    site = Site(kg, settings, catalogue)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        gc.collect()
+        gc.freeze()  # keep the graph's pages shared with the forked workers
+        site.pool.start()
+        log.info("query pool: %d workers, %g s timeout", settings.workers, settings.timeout)
+        try:
+            yield
+        finally:
+            site.pool.close()
+
+    routes = [
+        Route("/", pages.home),
+        Route("/network.svg", pages.network_picture),
+        Route("/query", pages.query_page),
+        Route("/sparql", protocol.sparql, methods=["GET", "POST"]),
+        Route("/.well-known/void", protocol.void),
+        Route("/dataset", dataset),
+        Route("/api/queries", api.list_queries),
+        Route("/api/queries/{name}", api.run_query),
+        Route("/api/openapi.json", api.openapi),
+        Route("/describe", pages.describe),
+        Route("/graph/{name}", pages.graph_dump),
+        Route("/ontology", pages.resource),
+        Route("/ontology.{ext}", pages.resource),
+        Route("/id/{rest:path}", pages.resource),
+        Route("/static/{path:path}", static),
+        Route("/health", health),
+    ]
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Accept", "Content-Type"],
+            expose_headers=[TRUNCATED_HEADER, "Link", "Retry-After"],
+            max_age=3600,
+        )
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.site = site
+    return app

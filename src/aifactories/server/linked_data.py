@@ -1,0 +1,315 @@
+"""Dereferenceable IRIs: map a request path to the IRI it names, describe it, render it.
+
+The server answers for a base IRI (by default ``https://w3id.org/aifactories/``): the path
+``/id/factory/jaif`` names ``<base>id/factory/jaif``. The same IRIs therefore resolve on a local
+server and behind a public proxy. The RDF description of an entity is its symmetric concise
+bounded description in the union graph (every triple it is the subject or object of, with the
+blank nodes they reach); the HTML page groups the same triples for people and lists the sources
+of its facts: its own ``dcterms:source`` and those of the qualified statements about it
+(memberships, system usages, figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from aifactories.namespaces import AIF, BASE, ONTOLOGY_IRI, SCHEMA, new_graph
+from aifactories.terms import curie, label
+
+#: Qualified statements whose sources count as sources of the entity they are about.
+QUALIFIED_CLASSES: frozenset[URIRef] = frozenset(
+    {
+        ORG.Membership,
+        AIF.SystemUsage,
+        AIF.QualifiedValue,
+        AIF.MonetaryAmount,
+        AIF.TimeEstimate,
+        AIF.Quantity,
+    }
+)
+#: Properties shown first on a page, in this order; the rest follow by label.
+FIRST_PROPERTIES: tuple[URIRef, ...] = (
+    RDFS.label,
+    SKOS.prefLabel,
+    SKOS.altLabel,
+    DCTERMS.description,
+    RDFS.comment,
+    SKOS.definition,
+)
+#: Incoming links shown on a page before "and N more".
+INCOMING_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Value:
+    """One RDF term as a page shows it."""
+
+    text: str
+    href: str | None = None
+    curie: str = ""
+    kind: str = "iri"  # iri, literal, bnode
+    note: str = ""  # language tag or datatype of a literal
+    external: bool = False
+    inferred: bool = False
+
+
+@dataclass
+class PropertyValues:
+    prop: Value
+    values: list[Value] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    source: Value
+    url: str | None
+    kind: str | None
+    cited_for: tuple[str, ...]
+
+
+@dataclass
+class EntityView:
+    """Everything the entity page shows."""
+
+    iri: str
+    title: str
+    curie: str
+    summary: str | None
+    types: list[Value]
+    properties: list[PropertyValues]
+    incoming: list[PropertyValues]
+    incoming_more: int
+    sources: list[SourceView]
+    triples: int
+
+
+class LinkedData:
+    """Path <-> IRI mapping, descriptions and page views over the union graph."""
+
+    def __init__(
+        self, union: Graph, asserted: Graph, base_iri: str = BASE, root_path: str = ""
+    ) -> None:
+        self.union = union
+        self.asserted = asserted
+        self.base_iri = base_iri
+        self.root_path = root_path.rstrip("/")
+        self.ontology = URIRef(ONTOLOGY_IRI)
+        self._ontology_graph: Graph | None = None
+        self._labels: dict[Node, str | None] = {}
+
+    # -- IRIs and paths -----------------------------------------------------------------------
+
+    def iri_for_path(self, path: str) -> URIRef:
+        """The IRI a request path names under the base IRI."""
+        return URIRef(self.base_iri + path.lstrip("/"))
+
+    def local_path(self, iri: str) -> str | None:
+        """The path this server answers ``iri`` at, or None when it is not under the base."""
+        if not iri.startswith(self.base_iri):
+            return None
+        return self.root_path + "/" + iri[len(self.base_iri) :]
+
+    def href(self, term: Node) -> str | None:
+        """Where a page links for ``term``: its own path, a describe page, or None (external)."""
+        if not isinstance(term, URIRef):
+            return None
+        text = str(term)
+        local = self.local_path(text)
+        if local is not None:
+            return local
+        if self.known(term):
+            return f"{self.root_path}/describe?iri={quote(text, safe='')}"
+        return None
+
+    def known(self, iri: URIRef) -> bool:
+        """Whether the graph says anything about ``iri`` (as subject)."""
+        return (iri, None, None) in self.union
+
+    def resolvable(self, iri: URIRef) -> bool:
+        """Whether ``iri`` can be served: the graph describes it or links to it."""
+        return iri == self.ontology or self.known(iri) or (None, None, iri) in self.union
+
+    # -- RDF descriptions ---------------------------------------------------------------------
+
+    def description(self, iri: URIRef) -> Graph:
+        """The symmetric concise bounded description of ``iri`` (the ontology for its IRI)."""
+        if iri == self.ontology:
+            return self.ontology_graph()
+        out = new_graph()
+        for triple in self.union.triples((iri, None, None)):
+            out.add(triple)
+            self._close_blank(triple[2], out)
+        for triple in self.union.triples((None, None, iri)):
+            out.add(triple)
+            self._close_blank(triple[0], out)
+        return out
+
+    def _close_blank(self, node: Node, out: Graph) -> None:
+        todo = [node]
+        while todo:
+            current = todo.pop()
+            if not isinstance(current, BNode):
+                continue
+            for triple in self.union.triples((current, None, None)):
+                if triple not in out:
+                    out.add(triple)
+                    todo.append(triple[2])
+
+    def ontology_graph(self) -> Graph:
+        """The ontology's own triples: its header and every term in its namespace."""
+        if self._ontology_graph is None:
+            out = new_graph()
+            prefix = str(self.ontology)
+            for s in set(self.asserted.subjects()):
+                if isinstance(s, URIRef) and str(s).startswith(prefix):
+                    for triple in self.asserted.triples((s, None, None)):
+                        out.add(triple)
+                        self._close_blank(triple[2], out)
+            self._ontology_graph = out
+        return self._ontology_graph
+
+    # -- page views ---------------------------------------------------------------------------
+
+    def label_of(self, term: Node) -> str | None:
+        """The term's label, memoised (the graph never changes while serving)."""
+        if term not in self._labels:
+            self._labels[term] = label(self.union, term)
+        return self._labels[term]
+
+    def value(self, term: Node, subject: Node | None = None, prop: Node | None = None) -> Value:
+        """``term`` for display; ``inferred`` when the triple is not asserted."""
+        inferred = (
+            subject is not None and prop is not None and (subject, prop, term) not in self.asserted
+        )
+        if isinstance(term, Literal):
+            note = term.language or ""
+            if not note and term.datatype and term.datatype != XSD.string:
+                note = curie(term.datatype)
+            is_url = term.datatype == XSD.anyURI or prop == SCHEMA.url
+            return Value(
+                str(term),
+                str(term) if is_url else None,
+                "",
+                "literal",
+                note,
+                external=is_url,
+                inferred=inferred,
+            )
+        if isinstance(term, BNode):
+            return Value(
+                self.label_of(term) or "[blank node]", None, "", "bnode", inferred=inferred
+            )
+        href = self.href(term)
+        short = curie(term)
+        text = self.label_of(term) or (short if not short.startswith("<") else str(term))
+        return Value(
+            text,
+            href if href is not None else str(term),
+            short,
+            "iri",
+            external=href is None,
+            inferred=inferred,
+        )
+
+    def view(self, iri: URIRef) -> EntityView:
+        """The entity page: label, types, properties, incoming links and sources."""
+        g = self.union
+        types = [
+            self.value(t, iri, RDF.type)
+            for t in sorted(set(g.objects(iri, RDF.type)))
+            if t not in (OWL.NamedIndividual,)
+        ]
+        by_prop: dict[Node, PropertyValues] = {}
+        for p, o in sorted(g.predicate_objects(iri), key=lambda po: (str(po[0]), str(po[1]))):
+            if p in (RDF.type, DCTERMS.source):
+                continue
+            entry = by_prop.setdefault(p, PropertyValues(self.value(p)))
+            entry.values.append(self.value(o, iri, p))
+        properties = self._ordered(by_prop)
+        incoming_by: dict[Node, PropertyValues] = {}
+        count = 0
+        for s, p in sorted(g.subject_predicates(iri), key=lambda sp: (str(sp[1]), str(sp[0]))):
+            if s == iri:
+                continue
+            count += 1
+            if count > INCOMING_LIMIT:
+                continue
+            entry = incoming_by.setdefault(p, PropertyValues(self.value(p)))
+            entry.values.append(self._incoming(s, p, iri))
+        summary = next(
+            (
+                str(o)
+                for p in (DCTERMS.description, RDFS.comment, SKOS.definition)
+                for o in g.objects(iri, p)
+                if isinstance(o, Literal)
+            ),
+            None,
+        )
+        return EntityView(
+            iri=str(iri),
+            title=self.label_of(iri) or curie(iri),
+            curie=curie(iri),
+            summary=summary,
+            types=types,
+            properties=properties,
+            incoming=self._ordered(incoming_by),
+            incoming_more=max(0, count - INCOMING_LIMIT),
+            sources=self.sources(iri),
+            triples=len(self.description(iri)),
+        )
+
+    def _incoming(self, s: Node, p: Node, o: Node) -> Value:
+        value = self.value(s)
+        if (s, p, o) not in self.asserted:
+            return Value(
+                value.text,
+                value.href,
+                value.curie,
+                value.kind,
+                value.note,
+                value.external,
+                inferred=True,
+            )
+        return value
+
+    def _ordered(self, by_prop: dict[Node, PropertyValues]) -> list[PropertyValues]:
+        first = [by_prop[p] for p in FIRST_PROPERTIES if p in by_prop]
+        rest = sorted(
+            (v for p, v in by_prop.items() if p not in FIRST_PROPERTIES),
+            key=lambda v: v.prop.text.casefold(),
+        )
+        return first + rest
+
+    def sources(self, iri: URIRef) -> list[SourceView]:
+        """The sources of the entity's facts: its own, then those of statements about it."""
+        cited: dict[Node, list[str]] = {}
+        for src in self.union.objects(iri, DCTERMS.source):
+            cited.setdefault(src, []).append("this entity")
+        for node in self._qualified_about(iri):
+            name = self.label_of(node) or curie(node)
+            for src in self.union.objects(node, DCTERMS.source):
+                cited.setdefault(src, []).append(name)
+        out = []
+        for src, what in cited.items():
+            url = next((str(u) for u in self.union.objects(src, SCHEMA.url)), None)
+            kind_iri = next(iter(self.union.objects(src, AIF.sourceKind)), None)
+            kind = self.label_of(kind_iri) if kind_iri is not None else None
+            out.append(SourceView(self.value(src), url, kind, tuple(dict.fromkeys(what))))
+        out.sort(key=lambda s: ("this entity" not in s.cited_for, s.source.text.casefold()))
+        return out
+
+    def _qualified_about(self, iri: URIRef) -> Iterable[Node]:
+        g = self.union
+        seen: set[Node] = set()
+        for node in [*g.subjects(None, iri), *g.objects(iri, None)]:
+            if node in seen or node == iri:
+                continue
+            seen.add(node)
+            if any((node, RDF.type, c) in g for c in QUALIFIED_CLASSES):
+                yield node

@@ -1,0 +1,420 @@
+"""Server-rendered pages: the network at a glance, the query page, and every entity's page.
+
+Pages that only show data work with JavaScript off: filters and stored-query forms are plain
+GET forms, result tables sort through links, and the network picture is inline SVG.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from aifactories.errors import AIFactoriesError
+from aifactories.server import negotiation as neg
+from aifactories.server.linked_data import PropertyValues, Value
+from aifactories.server.network import FilterError, Filters, NodeRow
+from aifactories.server.responses import error_response, rdf_response, site_of
+from aifactories.server.site import Site
+from aifactories.server.worker import TRUNCATED_HEADER, DotTask, Reply, SparqlTask, StoredTask
+from aifactories.terms import curie
+
+#: What the query page asks the workers for: JSON results, or Turtle for graph results.
+PAGE_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+
+
+def render(site: Site, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = site.templates.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status)
+
+
+# --- the home page ---------------------------------------------------------------------------
+
+
+async def home(request: Request) -> Response:
+    """Every AI Factory with country, host, systems and wave; filters; the network picture."""
+    site = site_of(request)
+    qp = request.query_params
+    filters = Filters(
+        country=qp.get("country", "").strip(),
+        sector=qp.get("sector", "").strip(),
+        system_kind=qp.get("system_kind", "").strip(),
+        as_of=qp.get("as_of", "").strip(),
+    )
+    try:
+        rows = site.network.select(filters)
+    except FilterError as exc:
+        return error_response(request, 400, str(exc))
+    svg, note = await network_svg(site, rows)
+    return render(
+        site,
+        "home.html",
+        filters=filters,
+        factories=[r for r in rows if r.kind == "factory"],
+        antennas=[r for r in rows if r.kind == "antenna"],
+        network=site.network,
+        svg=svg,
+        svg_note=note,
+        svg_link=f"{site.settings.root_path}/network.svg" + _qs(filters.query()),
+        href=site.linked.href,
+    )
+
+
+async def network_picture(request: Request) -> Response:
+    """The network picture alone, as an SVG document (same filters as the home page)."""
+    site = site_of(request)
+    qp = request.query_params
+    filters = Filters(
+        qp.get("country", ""), qp.get("sector", ""), qp.get("system_kind", ""), qp.get("as_of", "")
+    )
+    try:
+        rows = site.network.select(filters)
+    except FilterError as exc:
+        return error_response(request, 400, str(exc))
+    svg, note = await network_svg(site, rows, inline=False)
+    if svg is None:
+        return error_response(request, 503, note or "the network picture is not available")
+    return Response(svg, media_type="image/svg+xml; charset=utf-8")
+
+
+async def network_svg(
+    site: Site, rows: list[NodeRow], inline: bool = True
+) -> tuple[str | None, str | None]:
+    """The graphviz picture of ``rows`` (cached), or None and a plain message why not."""
+    if not rows:
+        return None, "No node matches the filters, so there is nothing to draw."
+    hrefs = {}
+    for row in rows:
+        for iri in (
+            row.ref.iri,
+            *(m.organisation.iri for m in row.members),
+            *(s.system.iri for s in row.systems),
+        ):
+            hrefs[iri] = site.linked.href(iri) or ""
+    source = site.network.dot(rows, hrefs)
+    key = hashlib.sha256(source.encode()).hexdigest()
+    cached = site.svg_cache.get(key)
+    if cached is None:
+        reply = await site.pool.submit(DotTask(source, timeout=site.settings.timeout))
+        if reply.error is not None:
+            if reply.status == 501:
+                site.remember_svg(key, reply.error)
+            return None, _svg_problem(reply)
+        cached = reply.body
+        site.remember_svg(key, cached)
+    if isinstance(cached, str):
+        return None, _svg_problem(Reply.fail(501, cached))
+    text = cached.decode("utf-8")
+    if inline:
+        text = text[text.find("<svg") :]
+    return text, None
+
+
+def _svg_problem(reply: Reply) -> str:
+    if reply.status == 501:
+        return (
+            "The network picture needs graphviz's dot program, which is not installed on "
+            "this server; the table below lists the same network."
+        )
+    return f"The network picture could not be drawn ({reply.error})."
+
+
+def _qs(params: dict[str, str]) -> str:
+    return "?" + urlencode(params) if params else ""
+
+
+# --- the query page --------------------------------------------------------------------------
+
+
+@dataclass
+class ResultTable:
+    """Query results ready for a page: a table, a boolean, or a graph as Turtle."""
+
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Value | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    turtle: str = ""
+    truncated: int | None = None
+
+
+async def query_page(request: Request) -> Response:
+    """The editor, the stored queries with their parameter fields, and results."""
+    site = site_of(request)
+    qp = request.query_params
+    catalogue = list(site.catalogue or [])
+    name = qp.get("name", "").strip()
+    free = qp.get("query", "")
+    stored = None
+    values: dict[str, str] = {}
+    reply: Reply | None = None
+    editor_text = ""
+    if name:
+        try:
+            stored = site.catalogue.get(name) if site.catalogue is not None else None
+        except AIFactoriesError as exc:
+            return error_response(request, 404, str(exc))
+        if stored is None:
+            return error_response(request, 404, "no stored queries are loaded")
+        values = {p.name: qp[p.name].strip() for p in stored.params if qp.get(p.name, "").strip()}
+        reply = await site.pool.submit(
+            StoredTask(stored.name, tuple(values.items()), PAGE_ACCEPT, (), site.settings.row_cap)
+        )
+        editor_text = stored.text
+    elif free.strip():
+        reply = await site.pool.submit(
+            SparqlTask(query=free, accept=PAGE_ACCEPT, row_cap=site.settings.row_cap)
+        )
+        editor_text = free
+    result, error, status = None, None, 200
+    if reply is not None:
+        if reply.error is not None:
+            error, status = reply.error, reply.status
+        else:
+            result = _result_table(site, reply)
+            _sort(result, qp.get("sort", ""), qp.get("dir", "asc"))
+    base_params = {"name": stored.name, **values} if stored else ({"query": free} if free else {})
+    downloads = (
+        _downloads(site, stored, values, free) if reply is not None and error is None else []
+    )
+    return render(
+        site,
+        "query.html",
+        status=status,
+        catalogue=catalogue,
+        stored=stored,
+        values=values,
+        editor_text=editor_text or _DEFAULT_QUERY,
+        result=result,
+        error=error,
+        sort=qp.get("sort", ""),
+        direction=qp.get("dir", "asc"),
+        sort_link=lambda col, d: "?" + urlencode({**base_params, "sort": col, "dir": d}),
+        downloads=downloads,
+        queries_json=json.dumps({q.name: q.text for q in catalogue}, ensure_ascii=False).replace(
+            "</", "<\\/"
+        ),
+    )
+
+
+_DEFAULT_QUERY = """PREFIX aif: <https://w3id.org/aifactories/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?factory ?label WHERE {
+  ?factory a aif:AIFactory ; rdfs:label ?label .
+}
+ORDER BY ?label
+"""
+
+
+def _downloads(site: Site, stored: Any, values: dict[str, str], free: str) -> list[tuple[str, str]]:
+    root = site.settings.root_path
+    if stored is not None:
+        form = stored.form
+        base = f"{root}/api/queries/{stored.name}"
+        params = dict(values)
+    else:
+        form = _guess_form(free)
+        base = f"{root}/sparql"
+        params = {"query": free}
+    kinds = (
+        (("CSV", "csv"), ("JSON", "json"))
+        if form in ("SELECT", "ASK", "")
+        else (("Turtle", "turtle"), ("JSON-LD", "json-ld"))
+    )
+    return [(label, base + "?" + urlencode({**params, "format": fmt})) for label, fmt in kinds]
+
+
+def _guess_form(text: str) -> str:
+    for word in text.upper().split():
+        if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return word
+    return ""
+
+
+def _result_table(site: Site, reply: Reply) -> ResultTable:
+    truncated = reply.headers.get(TRUNCATED_HEADER)
+    cap = int(truncated) if truncated else None
+    if reply.content_type.startswith("text/turtle"):
+        return ResultTable("graph", turtle=reply.body.decode("utf-8"), truncated=cap)
+    data = json.loads(reply.body)
+    if "boolean" in data:
+        return ResultTable("boolean", boolean=bool(data["boolean"]))
+    columns = list(data["head"].get("vars", []))
+    rows = []
+    for binding in data["results"]["bindings"]:
+        rows.append(
+            [site.linked.value(_term(binding[c])) if c in binding else None for c in columns]
+        )
+    return ResultTable("table", columns=columns, rows=rows, truncated=cap)
+
+
+def _term(binding: dict[str, str]) -> Node:
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    return Literal(value, lang=binding.get("xml:lang"), datatype=binding.get("datatype"))
+
+
+def _sort(result: ResultTable, column: str, direction: str) -> None:
+    if result.kind != "table" or column not in result.columns:
+        return
+    index = result.columns.index(column)
+
+    def key(row: list[Value | None]) -> tuple[int, float, str]:
+        cell = row[index]
+        if cell is None:
+            return (2, 0.0, "")
+        try:
+            number = float(cell.text)
+            if math.isfinite(number) and cell.kind == "literal":
+                return (0, number, "")
+        except ValueError:
+            pass
+        return (1, 0.0, cell.text.casefold())
+
+    result.rows.sort(key=key, reverse=direction == "desc")
+
+
+# --- linked data -----------------------------------------------------------------------------
+
+
+async def resource(request: Request) -> Response:
+    """An IRI under the base, by its path: HTML for browsers, RDF by Accept or extension."""
+    site = site_of(request)
+    path = request.url.path.removeprefix(site.settings.root_path)
+    stem, fmt = path, None
+    for ext in (".ttl", ".nt", ".jsonld", ".rdf", ".owl", ".html"):
+        if path.endswith(ext):
+            candidate = site.linked.iri_for_path(path[: -len(ext)])
+            if site.linked.resolvable(candidate):
+                stem, fmt = path[: -len(ext)], neg.by_extension(ext, neg.PAGE_FORMATS)
+            break
+    iri = site.linked.iri_for_path(stem)
+    return await _serve(request, site, iri, fmt)
+
+
+async def describe(request: Request) -> Response:
+    """Any IRI the graph describes, by ``?iri=`` (countries and other IRIs minted elsewhere)."""
+    site = site_of(request)
+    iri = request.query_params.get("iri", "").strip()
+    if not iri:
+        return error_response(request, 400, "give the IRI to describe as ?iri=")
+    local = site.linked.local_path(iri)
+    if local is not None and "#" not in local:
+        return RedirectResponse(local, status_code=303)
+    return await _serve(request, site, URIRef(iri), None)
+
+
+async def _serve(request: Request, site: Site, iri: URIRef, fmt: neg.Format | None) -> Response:
+    if not site.linked.resolvable(iri):
+        return error_response(request, 404, f"nothing is known about <{iri}>")
+    if fmt is None:
+        try:
+            fmt = neg.negotiate(
+                request.headers.get("accept"),
+                request.query_params.getlist("format"),
+                neg.PAGE_FORMATS,
+                f"<{iri}>",
+            )
+        except neg.NotAcceptable as exc:
+            return error_response(request, 406, str(exc))
+    if fmt is not neg.HTML:
+        return rdf_response(
+            request,
+            site.linked.description(iri),
+            fmt,
+            headers={"Link": f'<{iri}>; rel="canonical"'},
+        )
+    if iri == site.linked.ontology:
+        return render(site, "ontology.html", **_ontology_context(site))
+    view = site.linked.view(iri)
+    path = site.linked.local_path(str(iri))
+    alternates = [
+        (
+            f.media_type,
+            (path + f.extensions[0])
+            if path
+            else f"{site.settings.root_path}/describe?"
+            + urlencode({"iri": str(iri), "format": f.names[0]}),
+        )
+        for f in neg.GRAPH_FORMATS
+    ]
+    response = render(site, "entity.html", view=view, alternates=alternates)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _ontology_context(site: Site) -> dict[str, Any]:
+    """The ontology page: its header, then its classes and properties with their axioms."""
+    g = site.linked.ontology_graph()
+    ld = site.linked
+    prefix = str(ld.ontology) + "#"
+    kinds = {
+        "Classes": (OWL.Class, RDFS.Class),
+        "Object properties": (OWL.ObjectProperty,),
+        "Datatype properties": (OWL.DatatypeProperty,),
+    }
+    sections = []
+    for heading, types in kinds.items():
+        terms = sorted(
+            {
+                s
+                for t in types
+                for s in g.subjects(RDF.type, t)
+                if isinstance(s, URIRef) and str(s).startswith(prefix)
+            },
+            key=str,
+        )
+        entries = []
+        for term in terms:
+            props: dict[Node, PropertyValues] = {}
+            for p, o in sorted(g.predicate_objects(term), key=lambda po: (str(po[0]), str(po[1]))):
+                if isinstance(o, BNode):
+                    continue
+                props.setdefault(p, PropertyValues(ld.value(p))).values.append(ld.value(o))
+            entries.append(
+                {
+                    "anchor": str(term)[len(prefix) :],
+                    "label": ld.label_of(term) or curie(term),
+                    "curie": curie(term),
+                    "iri": str(term),
+                    "properties": list(props.values()),
+                }
+            )
+        sections.append((heading, entries))
+    return {"view": ld.view(ld.ontology), "sections": sections}
+
+
+async def graph_dump(request: Request) -> Response:
+    """The asserted or the inferred named graph, whole (VoID's data dumps)."""
+    site = site_of(request)
+    name = request.path_params["name"]
+    fmt: neg.Format | None = None
+    for ext in (".ttl", ".nt", ".jsonld", ".rdf"):
+        if name.endswith(ext):
+            name, fmt = name[: -len(ext)], neg.by_extension(ext, neg.GRAPH_FORMATS)
+    if name not in ("asserted", "inferred"):
+        return error_response(request, 404, "the named graphs are 'asserted' and 'inferred'")
+    if fmt is None:
+        try:
+            fmt = neg.negotiate(
+                request.headers.get("accept"),
+                request.query_params.getlist("format"),
+                neg.GRAPH_FORMATS,
+                "a named graph",
+            )
+        except neg.NotAcceptable as exc:
+            return error_response(request, 406, str(exc))
+    return Response(site.dump(name, fmt), media_type=fmt.content_type, headers={"Vary": "Accept"})
