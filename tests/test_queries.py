@@ -63,9 +63,6 @@ def test_expected_results(golden: Golden, kg: KnowledgeGraph) -> None:
     actual = [[term_cell(row.get(v)) for v in result.vars or ()] for row in result.bindings]
     expected = [[golden_cell(c) for c in row] for row in golden.rows]
     drop = wildcard_columns(golden)
-    for i in drop:
-        unbound = [row for row in actual if row[i] is None]
-        assert not unbound, f"column {names[i]} must be bound in every row"
     got, want = project(actual, drop), project(expected, drop)
     if catalogue.is_ordered(query):
         if got != want and Counter(got) == Counter(want):

@@ -166,6 +166,10 @@ class Qualified:
     facts: list[Fact]
     sources: list[Node]
 
+    def facts_by(self, predicate: URIRef) -> set[Node]:
+        """The values of one property of this node."""
+        return {f.other for f in self.facts if f.predicate == predicate}
+
 
 @dataclass
 class Description:

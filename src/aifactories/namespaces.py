@@ -47,6 +47,7 @@ class AIF(DefinedNamespace):
     HPCCentre: URIRef
     IndustryCluster: URIRef
     InferencePlatform: URIRef
+    LifeCycleEvent: URIRef
     MidRangeSupercomputer: URIRef
     MonetaryAmount: URIRef
     NationalSupercomputer: URIRef
@@ -85,6 +86,7 @@ class AIF(DefinedNamespace):
     hostedBy: URIRef
     inaugurationDate: URIRef
     investment: URIRef
+    lifeCycleEvent: URIRef
     isoCode: URIRef
     linkedFactory: URIRef
     locatedIn: URIRef

@@ -87,18 +87,102 @@ _ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 def closure_with_problems(asserted: Graph) -> tuple[Graph, list[str]]:
     """The filtered entailments, and the inconsistencies the reasoner found, one line each.
 
-    Inconsistencies are owlrl's error messages (disjoint classes sharing an individual, ...) and
-    ``owl:sameAs`` inferred between two distinct project entities (a functional property given
-    two values). The filter drops both from the inferred graph, so they are reported here
-    instead of vanishing.
+    Inconsistencies are owlrl's error messages (disjoint classes sharing an individual, a literal
+    not valid for its datatype, ...) and ``owl:sameAs`` inferred between two distinct project
+    entities (a functional property given two values). The filter drops both from the inferred
+    graph, so they are reported here instead of vanishing.
+
+    For speed, triples of *inert* properties (no axiom mentions them: labels, sources, URLs ...)
+    are set aside before owlrl runs: in OWL RL they entail only noise that the filter drops, so
+    the result is the same. The one exception, equality between distinct nodes (which copies
+    every triple across), makes this fall back to reasoning over everything.
     """
-    work = raw_closure(asserted)
+    reduced, set_aside = split_inert(asserted)
+    work = raw_closure(reduced)
+    if _merges_nodes(work):
+        work, set_aside = raw_closure(asserted), []
     own = _own_subjects(asserted)
     inferred = Graph(bind_namespaces="core")
     for triple in _new_triples(work, asserted):
         if keep_inferred(triple, own):
             inferred.add(triple)
-    return inferred, sorted(_problems(work, own))
+    problems = {*_problems(work, own), *_ill_typed(o for _, _, o in set_aside)}
+    return inferred, sorted(problems)
+
+
+#: Properties whose own triples carry no OWL RL semantics, when no axiom is stated about them.
+_ANNOTATIONS = frozenset(
+    {RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo, OWL.versionIRI}
+)
+_DECLARATIONS = frozenset(
+    {RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}
+)
+_ALLOWED_ON_INERT = frozenset({RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy})
+
+
+def split_inert(asserted: Graph) -> tuple[Graph, list[tuple[Node, Node, Node]]]:
+    """Split ``asserted`` into what owlrl needs and the triples of inert properties.
+
+    A property is inert when it is an annotation property or lies outside the RDF/RDFS/OWL
+    vocabularies, and no triple uses it as an object (restrictions, property chains, keys,
+    inverses, sub- and equivalent properties all do) or says more about it than a declaration,
+    a label or a comment. Such a property has no domain, range, characteristic or super-property,
+    so its triples feed no OWL RL rule except reflexive equality and literal typing.
+    """
+    inert: dict[Node, bool] = {}
+
+    def is_inert(p: Node) -> bool:
+        if p not in inert:
+            inert[p] = (p in _ANNOTATIONS or not _is_builtin(p)) and _only_declared(asserted, p)
+        return inert[p]
+
+    reduced = Graph()
+    set_aside: list[tuple[Node, Node, Node]] = []
+    for triple in asserted:
+        if is_inert(triple[1]):
+            set_aside.append(triple)
+        else:
+            reduced.add(triple)
+    return reduced, set_aside
+
+
+def _only_declared(graph: Graph, p: Node) -> bool:
+    if (None, None, p) in graph:
+        return False
+    for q, o in graph.predicate_objects(p):
+        if q == RDF.type:
+            if o not in _DECLARATIONS:
+                return False
+        elif _is_builtin(q) and q not in _ALLOWED_ON_INERT:
+            return False
+    return True
+
+
+def _merges_nodes(work: Graph) -> bool:
+    """Whether owlrl equated two distinct IRIs or blank nodes (equal literals don't count)."""
+    return any(
+        s != o and not isinstance(s, Literal) and not isinstance(o, Literal)
+        for s, o in work.subject_objects(OWL.sameAs)
+    )
+
+
+def _ill_typed(values: Iterable[Node]) -> Iterable[str]:
+    """owlrl's dt-not-type check, for literals set aside: same test, same message."""
+    from owlrl.DatatypeHandling import AltXSDToPYTHON
+    from owlrl.XsdDatatypes import OWL_RL_Datatypes
+
+    for value in values:
+        if isinstance(value, Literal) and value.datatype in OWL_RL_Datatypes:
+            convert = AltXSDToPYTHON.get(value.datatype)
+            if convert is None:
+                continue
+            try:
+                convert(str(value))
+            except ValueError:
+                yield (
+                    f"inconsistent data: Lexical value of the literal '{value}' does not match"
+                    f" its datatype ({value.datatype})"
+                )
 
 
 def _problems(work: Graph, own: set[Node]) -> Iterable[str]:

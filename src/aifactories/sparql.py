@@ -25,7 +25,7 @@ from aifactories.terms import curie, label
 RESULT_FORMATS: dict[str, str] = {
     "table": "",
     "csv": "csv",
-    "tsv": "tsv",
+    "tsv": "",
     "json": "json",
     "xml": "xml",
 }
@@ -138,6 +138,8 @@ def render(result: Result, fmt: str, graph: Graph | None = None) -> str:
             assert result.vars is not None
             rows = [list(row) for row in result]  # type: ignore[arg-type]
             return table([str(v) for v in result.vars], rows, graph)
+        if fmt == "tsv":
+            return tsv(result)
         return _text(result.serialize(format=RESULT_FORMATS[fmt], encoding="utf-8"))
     if fmt not in GRAPH_FORMATS:
         raise InputError(
@@ -157,6 +159,16 @@ def render(result: Result, fmt: str, graph: Graph | None = None) -> str:
             )
         )
     return _text(rdf.serialize(format=GRAPH_FORMATS[fmt], encoding="utf-8"))
+
+
+def tsv(result: Result) -> str:
+    """SPARQL 1.1 TSV results (rdflib has no serializer for them): terms in N-Triples syntax."""
+    assert result.vars is not None
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    for row in result:
+        assert isinstance(row, tuple)
+        lines.append("\t".join("" if t is None else t.n3().replace("\t", "\\t") for t in row))
+    return "\n".join(lines) + "\n"
 
 
 def _text(data: bytes | str | None) -> str:

@@ -171,7 +171,12 @@ class _QueryCachingGraph(Graph):
             key = (query_object, tuple(sorted((p, str(n)) for p, n in namespaces.items())))
             prepared = self._prepared.get(key)
             if prepared is None:
-                prepared = self._prepared[key] = prepareQuery(query_object, initNs=namespaces)
+                try:
+                    prepared = prepareQuery(query_object, initNs=namespaces)
+                except Exception as exc:  # pyparsing's ParseException, rdflib's bare Exception
+                    detail = " ".join(str(exc).split())
+                    raise InputError(f"SHACL shapes: SPARQL error in a shape: {detail}") from exc
+                self._prepared[key] = prepared
             query_object = prepared
         return super().query(
             query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs

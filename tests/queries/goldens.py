@@ -9,8 +9,8 @@ comment lines, then a CSV table whose header is the query's projected variables:
 
 Cells: empty = unbound; ``<iri>`` or a CURIE with a project prefix = that IRI; anything else = a
 literal's text (language tag and datatype are not written; numbers compare by value, so ``30000000``
-matches ``30000000.0``). A column whose every cell is ``*`` is only checked for being bound (used
-for free-text labels). ASK goldens have the header ``boolean`` and one row ``true`` or ``false``.
+matches ``30000000.0``). A column whose every cell is ``*`` is not compared (used for free-text
+labels and for identifiers of qualified nodes that no source fixes). ASK goldens have the header ``boolean`` and one row ``true`` or ``false``.
 CONSTRUCT goldens have the header ``subject,predicate,object`` (whole triples) or
 ``predicate,object`` (pairs, counted per triple, so qualified nodes need no names), restricted to
 the ``# predicates`` given.
@@ -137,7 +137,7 @@ def term_cell(term: Node | None) -> Cell:
 
 
 def wildcard_columns(golden: Golden) -> list[int]:
-    """Columns whose every cell is ``*``: compared for being bound only."""
+    """Columns whose every cell is ``*``: not compared."""
     if not golden.rows:
         return []
     return [i for i in range(len(golden.header)) if all(r[i] == WILDCARD for r in golden.rows)]

@@ -61,6 +61,10 @@ async def health(request: Request) -> Response:
     return Response(json_bytes(body), media_type="application/json")
 
 
+async def favicon(request: Request) -> Response:
+    return RedirectResponse(f"{site_of(request).settings.root_path}/static/favicon.svg", 301)
+
+
 async def dataset(request: Request) -> Response:
     return RedirectResponse(f"{site_of(request).settings.root_path}/.well-known/void", 303)
 
@@ -124,6 +128,7 @@ def create_app(
         Route("/id/{rest:path}", pages.resource),
         Route("/static/{path:path}", static),
         Route("/health", health),
+        Route("/favicon.ico", favicon),
     ]
     middleware = [
         Middleware(

@@ -12,7 +12,7 @@ of its facts: its own ``dcterms:source`` and those of the qualified statements a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -54,7 +54,8 @@ class Value:
     href: str | None = None
     curie: str = ""
     kind: str = "iri"  # iri, literal, bnode
-    note: str = ""  # language tag or datatype of a literal
+    note: str = ""  # datatype of a literal, as a CURIE
+    lang: str = ""  # language tag of a literal
     external: bool = False
     inferred: bool = False
 
@@ -188,16 +189,16 @@ class LinkedData:
             subject is not None and prop is not None and (subject, prop, term) not in self.asserted
         )
         if isinstance(term, Literal):
-            note = term.language or ""
-            if not note and term.datatype and term.datatype != XSD.string:
+            note = ""
+            if term.datatype and term.datatype != XSD.string:
                 note = curie(term.datatype)
             is_url = term.datatype == XSD.anyURI or prop == SCHEMA.url
             return Value(
                 str(term),
                 str(term) if is_url else None,
-                "",
-                "literal",
-                note,
+                kind="literal",
+                note=note,
+                lang=term.language or "",
                 external=is_url,
                 inferred=inferred,
             )
@@ -266,17 +267,7 @@ class LinkedData:
 
     def _incoming(self, s: Node, p: Node, o: Node) -> Value:
         value = self.value(s)
-        if (s, p, o) not in self.asserted:
-            return Value(
-                value.text,
-                value.href,
-                value.curie,
-                value.kind,
-                value.note,
-                value.external,
-                inferred=True,
-            )
-        return value
+        return replace(value, inferred=True) if (s, p, o) not in self.asserted else value
 
     def _ordered(self, by_prop: dict[Node, PropertyValues]) -> list[PropertyValues]:
         first = [by_prop[p] for p in FIRST_PROPERTIES if p in by_prop]

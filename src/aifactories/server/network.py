@@ -256,14 +256,17 @@ class Network:
     def dot(self, rows: Sequence[NodeRow], href: Mapping[URIRef, str] | None = None) -> str:
         """Graphviz source: organisations -> nodes -> systems, left to right.
 
-        Hosts are bold edges, other roles thin; primary systems bold, interim and planned ones
-        dashed. ``href`` maps IRIs to the links the picture's nodes open.
+        Connected groups are laid out apart and packed into a block, so the picture stays
+        roughly square instead of one tall column. Hosts are bold edges, other roles thin;
+        primary systems bold, interim and planned ones dashed. ``href`` maps IRIs to the links
+        the picture's nodes open.
         """
         links = dict(href or {})
         lines = [
             "digraph network {",
-            '  graph [rankdir=LR, ranksep=1.1, nodesep=0.12, fontname="DejaVu Sans", '
-            'bgcolor="transparent", pad=0.2];',
+            # pack: each factory's cluster is laid out on its own, then packed into a block
+            '  graph [rankdir=LR, ranksep=0.9, nodesep=0.12, fontname="DejaVu Sans", '
+            'bgcolor="transparent", pad=0.2, pack=true, packmode="graph"];',
             '  node [fontname="DejaVu Sans", fontsize=10, style="filled", penwidth=0.8];',
             '  edge [color="#7a869a", arrowsize=0.6];',
         ]
@@ -284,13 +287,17 @@ class Network:
             fill = "#cfe2f3" if row.kind == "factory" else "#e6e0f3"
             node(row.ref, "box", fill)
         for row in rows:
+            roles: dict[URIRef, list[Membership]] = {}
             for m in row.members:
-                node(m.organisation, "box", "#fde9d9")
-                host = m.role is not None and m.role.iri == ROLE.host
-                style = "bold" if host else "solid"
+                roles.setdefault(m.organisation.iri, []).append(m)
+            for memberships in roles.values():  # one arrow per organisation, all its roles
+                organisation = memberships[0].organisation
+                node(organisation, "box", "#fde9d9")
+                names = sorted({m.role.label if m.role else "member" for m in memberships})
+                host = any(m.role is not None and m.role.iri == ROLE.host for m in memberships)
                 lines.append(
-                    f'  "{_esc(m.organisation.iri)}" -> "{_esc(row.ref.iri)}" '
-                    f'[style={style}, tooltip="{_esc(m.role.label if m.role else "member")}"];'
+                    f'  "{_esc(organisation.iri)}" -> "{_esc(row.ref.iri)}" '
+                    f'[style={"bold" if host else "solid"}, tooltip="{_esc(", ".join(names))}"];'
                 )
             for s in row.systems:
                 node(s.system, "ellipse", "#d9ead3")

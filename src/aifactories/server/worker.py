@@ -149,7 +149,7 @@ def _form(algebra_name: str) -> str:
 
 
 def _unknown_graphs(clauses: Sequence[Any]) -> list[str]:
-    names = [str(c.get("default") or c.get("named")) for c in clauses]
+    names = [str(c.default or c.named) for c in clauses]  # CompValue attributes, None if unset
     return [f"<{n}>" for n in names if n not in KNOWN_GRAPHS]
 
 
