@@ -320,3 +320,46 @@ def test_shipped_closure_has_no_noise(kg: KnowledgeGraph) -> None:
         assert p != OWL.sameAs, (s, p, o)
         assert not (p == RDF.type and str(o).startswith(builtins)), (s, p, o)
     assert not set(kg.inferred) & set(kg.asserted)
+
+
+# --- setting inert triples aside is only an optimisation ----------------------------------------
+
+MIXED = """
+factory:x a aif:AIFactory ; rdfs:label "X"@en ; skos:altLabel "X" ;
+    aif:collaboratesWith factory:y ; aif:selectedIn wave:8 ;
+    aif:selectionDate "2025-03-12"^^xsd:date ; dcterms:source src:s .
+factory:y a aif:AIFactory ; rdfs:label "Y"@en ; dcterms:source src:s .
+membership:x-o a org:Membership ; org:organization factory:x ; org:member organisation:o ;
+    org:role role:host ; dcterms:source src:s .
+organisation:o a aif:University ; rdfs:label "O"@en ; skos:altLabel "O" .
+src:s a aif:Source ; schema:url "https://example.org/"^^xsd:anyURI .
+"""
+
+
+def test_inert_triples_are_set_aside_without_changing_the_closure(ontology: Graph) -> None:
+    from aifactories.reasoning import _own_subjects, keep_inferred, split_inert
+
+    asserted = with_ontology(ontology, MIXED)
+    _, aside = split_inert(asserted)
+    aside_predicates = {p for _, p, _ in aside}
+    assert {DCTERMS.source, RDFS.label, SKOS.altLabel, SCHEMA.url, ORG.role} <= aside_predicates
+    # properties with axioms, and the built-in vocabulary, always go to the reasoner
+    assert not aside_predicates & {RDF.type, AIF.collaboratesWith, ORG.organization, ORG.member}
+    assert not aside_predicates & {AIF.selectionDate, AIF.selectedIn, RDFS.subClassOf}
+
+    own = _own_subjects(asserted)
+    full = raw_closure(asserted)
+    expected = {t for t in full if t not in asserted and keep_inferred(t, own)}
+    assert set(owl_rl_closure(asserted)) == expected
+    assert (FACTORY.x, AIF.hasMember, ORGANISATION.o) in expected  # a chain through org:member
+
+
+def test_ill_typed_literals_are_reported(ontology: Graph) -> None:
+    asserted = with_ontology(
+        ontology,
+        'factory:x a aif:AIFactory ; aif:selectionDate "2025-13-45"^^xsd:date ;\n'
+        '    dcterms:date "2025-02-30"^^xsd:date .',
+    )
+    _, problems = closure_with_problems(asserted)
+    assert [p for p in problems if "2025-13-45" in p and "does not match its datatype" in p]
+    assert [p for p in problems if "2025-02-30" in p]  # on an inert property: still checked

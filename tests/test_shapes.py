@@ -1,22 +1,22 @@
-"""SHACL shapes (ontology/shapes.ttl): meta-valid, exact on fixtures, never vacuous, met by the data.
+"""SHACL shapes (ontology/shapes.ttl): meta-valid, exact on fixtures, never vacuous, met by data.
 
-Fixtures follow pySHACL's test suite: one small Turtle file per case under ``tests/shapes/valid``
-(must raise nothing, not even a warning) and ``tests/shapes/invalid`` (must raise exactly the results
-its header lists). A header line reads::
+Fixtures follow pySHACL's test suite: one small Turtle file per case, under ``tests/shapes/valid``
+(must raise nothing, not even a warning) and ``tests/shapes/invalid`` (must raise exactly the
+results that its header lists, no more, no fewer). A header line reads::
 
-    # expect: <focus> | <path or -> | <constraint component, or the shape of a SPARQL rule> | <value or ->
+    # expect: <focus> | <path or -> | <component, or the shape of a SPARQL rule> | <value or ->
     # expect-warning: ...   (the same, for an sh:Warning)
 
-Terms are CURIEs with the project's prefixes (``^`` before a path marks an inverse path), or
-``<iri>``. A fixture is validated the way the project validates: fixture + ontology + the closed
-lists of ``data/vocabularies.ttl`` (and the two sources those cite), OWL RL closure, union,
-``aifactories.validation.validate``.
+Terms are CURIEs with the project's prefixes (``^`` before a path marks an inverse path) or
+``<iri>``; literal values are written as Turtle (``"2026"^^xsd:gYear``). A fixture is validated the
+way the project validates: fixture + ontology + the closed lists of ``data/vocabularies.ttl`` (and
+the two sources they cite) -> OWL RL closure -> union -> ``aifactories.validation.validate``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,11 +35,27 @@ SHAPES_DIR = Path(__file__).resolve().parent / "shapes"
 VALID = sorted((SHAPES_DIR / "valid").glob("*.ttl"))
 INVALID = sorted((SHAPES_DIR / "invalid").glob("*.ttl"))
 
-#: Sources that data/vocabularies.ttl (and fixtures) may cite without describing them.
+#: Sources that data/vocabularies.ttl (and fixtures) cite without describing them.
 CONTEXT_SOURCES = (SOURCE.seed, SOURCE["project-modelling"])
 
-#: (focus, path, component or SPARQL rule shape, value, severity), all as CURIE text.
+#: Target declarations; a node shape without one is only reached through another shape.
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+#: Parameters that make a shape report results of its own, so it needs an sh:message.
+CONSTRAINT_PARAMETERS = tuple(
+    SH[name]
+    for name in [
+        *("class", "datatype", "nodeKind", "minCount", "maxCount", "pattern", "languageIn"),
+        *("minExclusive", "minInclusive", "maxExclusive", "maxInclusive", "minLength"),
+        *("maxLength", "uniqueLang", "equals", "disjoint", "lessThan", "lessThanOrEquals"),
+        *("not", "and", "or", "xone", "node", "qualifiedValueShape", "closed", "hasValue"),
+        *("in", "select"),
+    ]
+)
+
+#: One result as text: focus, path, component (or SPARQL rule shape), value, severity.
 Key = tuple[str, str, str, str, str]
+Run = Callable[[Path], tuple[ValidationReport, Graph]]
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +77,8 @@ def context() -> Graph:
 
 
 @pytest.fixture(scope="module")
-def run(shapes: Graph, context: Graph):
-    """Validate a fixture file (memoised: the coverage test reuses the per-file runs)."""
+def run(shapes: Graph, context: Graph) -> Run:
+    """Validate one fixture file; memoised, so the coverage test reuses the per-file runs."""
 
     @functools.cache
     def _run(path: Path) -> tuple[ValidationReport, Graph]:
@@ -76,9 +92,11 @@ def run(shapes: Graph, context: Graph):
     return _run
 
 
+# --- expectations and results as comparable text ----------------------------------------------
+
+
 def _term(text: str) -> str:
-    """Normalise a hand-written term to the CURIE text ``curie`` produces."""
-    text = text.strip()
+    """A hand-written term in the text ``curie`` gives for it (prefix:local, <iri>, ^inverse)."""
     inverse = text.startswith("^")
     text = text.removeprefix("^")
     if text.startswith("<") and text.endswith(">"):
@@ -103,27 +121,23 @@ def expected(path: Path) -> set[Key]:
                         _term(focus),
                         "-" if prop == "-" else _term(prop),
                         _term(check),
-                        "-" if value == "-" else _show_value(value),
+                        value if value == "-" or value.startswith('"') else _term(value),
                         severity,
                     )
                 )
     return keys
 
 
-def _show_value(text: str) -> str:
-    return text if text.startswith('"') else _term(text)
-
-
-def _node(node: Node | None) -> str:
+def _text(node: Node | None) -> str:
     if node is None:
         return "-"
     if isinstance(node, URIRef):
-        text = str(node)
+        text = str(node)  # validation marks an inverse path as "^<iri>"
         return "^" + curie(URIRef(text[1:])) if text.startswith("^") else curie(node)
     if isinstance(node, Literal):
-        return f'"{node}"' + (f"^^{curie(node.datatype)}" if node.datatype else "") + (
-            f"@{node.language}" if node.language else ""
-        )
+        datatype = f"^^{curie(node.datatype)}" if node.datatype else ""
+        language = f"@{node.language}" if node.language else ""
+        return f'"{node}"{datatype}{language}'
     return "[blank node]"
 
 
@@ -134,42 +148,25 @@ def actual(report: ValidationReport) -> set[Key]:
         check = r.source_shape if sparql else r.constraint_component
         keys.add(
             (
-                _node(r.focus_node),
-                _node(r.result_path),
-                _node(check),
-                _node(r.value),
+                _text(r.focus_node),
+                _text(r.result_path),
+                _text(check),
+                _text(r.value),
                 curie(r.severity),
             )
         )
     return keys
 
 
-def _show(keys: set[Key]) -> str:
+def _listing(keys: set[Key]) -> str:
     return "\n".join(" | ".join(k) for k in sorted(keys)) or "(none)"
 
 
 # --- the shapes themselves ----------------------------------------------------------------------
 
 
-def test_shapes_pass_meta_shacl(shapes: Graph) -> None:
-    import pyshacl
-
-    conforms, _, text = pyshacl.validate(Graph(), shacl_graph=shapes, meta_shacl=True)
-    assert conforms, text
-
-
-#: Target declarations; a node shape without one is a helper reached only through sh:node.
-TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
-
-#: Parameters that make a shape report results of its own (so it needs an sh:message).
-CONSTRAINT_PARAMETERS = tuple(
-    SH[name]
-    for name in (
-        "class datatype nodeKind minCount maxCount minExclusive minInclusive maxExclusive"
-        " maxInclusive minLength maxLength pattern languageIn uniqueLang equals disjoint lessThan"
-        " lessThanOrEquals not and or xone node qualifiedValueShape closed hasValue in select"
-    ).split()
-)
+def _targeted(shapes: Graph, shape: Node) -> bool:
+    return isinstance(shape, URIRef) and any((shape, t, None) in shapes for t in TARGETS)
 
 
 def _reporting_shapes(shapes: Graph) -> Iterator[Node]:
@@ -181,27 +178,32 @@ def _reporting_shapes(shapes: Graph) -> Iterator[Node]:
             yield from shapes.objects(shape, SH.sparql)
 
 
-def _targeted(shapes: Graph, shape: Node) -> bool:
-    return isinstance(shape, URIRef) and any((shape, t, None) in shapes for t in TARGETS)
+def _name(shapes: Graph, shape: Node) -> str:
+    if isinstance(shape, URIRef):
+        return curie(shape)
+    owner = next(iter({*shapes.subjects(SH.property, shape), *shapes.subjects(SH.sparql, shape)}))
+    path = shapes.value(shape, SH.path)
+    return f"{curie(owner)} {'sh:sparql' if path is None else _text(path)}"
 
 
-def test_every_constraint_has_a_plain_words_message(shapes: Graph) -> None:
+def test_shapes_pass_meta_shacl(shapes: Graph) -> None:
+    import pyshacl
+
+    conforms, _, text = pyshacl.validate(Graph(), shacl_graph=shapes, meta_shacl=True)
+    assert conforms, text
+
+
+def test_every_constraint_has_a_message_in_plain_words(shapes: Graph) -> None:
     missing = []
     for shape in set(_reporting_shapes(shapes)):
         if not any((shape, p, None) in shapes for p in CONSTRAINT_PARAMETERS):
             continue
         messages = [m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)]
         if not any(m.language == "en" for m in messages):
-            missing.append(curie(shape) if isinstance(shape, URIRef) else _describe(shapes, shape))
-        for m in messages:
-            assert "ConstraintComponent" not in m and "failed" not in m.lower(), m
-    assert not missing, f"shapes without an English sh:message: {missing}"
-
-
-def _describe(shapes: Graph, node: Node) -> str:
-    owner = next(shapes.subjects(SH.property, node), None) or next(shapes.subjects(SH.sparql, node))
-    path = shapes.value(node, SH.path)
-    return f"{curie(owner)} {'sparql' if path is None else curie(path)}"
+            missing.append(_name(shapes, shape))
+        for message in messages:
+            assert "ConstraintComponent" not in message, message
+    assert not missing, f"shapes without an English sh:message: {sorted(missing)}"
 
 
 def test_every_targeted_shape_targets_some_node_of_the_data(
@@ -211,57 +213,70 @@ def test_every_targeted_shape_targets_some_node_of_the_data(
 
     empty = []
     for shape in ShapesGraph(shapes).shapes:
-        if not _targeted(shapes, shape.node):
-            continue
-        shape.set_advanced(True)
-        if not shape.focus_nodes(kg.union):
-            empty.append(curie(shape.node))
+        if _targeted(shapes, shape.node):
+            shape.set_advanced(True)  # SPARQL-based targets
+            if not shape.focus_nodes(kg.union):
+                empty.append(curie(shape.node))
     assert not empty, f"shapes that target nothing in the shipped data: {empty}"
 
 
 # --- fixtures -----------------------------------------------------------------------------------
 
 
-def test_there_are_fixtures() -> None:
+def test_every_invalid_fixture_lists_its_results() -> None:
     assert VALID and INVALID
-    for path in INVALID:
-        assert expected(path), f"{path.name} lists no expected result"
+    assert [p.name for p in INVALID if not expected(p)] == []
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
-def test_valid_fixture_raises_nothing(path: Path, run) -> None:
+def test_valid_fixture_raises_nothing(path: Path, run: Run) -> None:
     report, _ = run(path)
     assert not report.results, report.text
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
-def test_invalid_fixture_raises_exactly_its_expected_results(path: Path, run) -> None:
+def test_invalid_fixture_raises_exactly_its_expected_results(path: Path, run: Run) -> None:
     report, _ = run(path)
     want, got = expected(path), actual(report)
     assert got == want, (
-        f"\nmissing:\n{_show(want - got)}\nunexpected:\n{_show(got - want)}\n\n{report.text}"
+        f"\nmissing:\n{_listing(want - got)}\nunexpected:\n{_listing(got - want)}\n\n{report.text}"
     )
 
 
-def test_every_targeted_shape_fails_in_some_invalid_fixture(shapes: Graph, run) -> None:
-    """No shape is vacuous: each targeted node shape (and so each SPARQL rule, one per shape) is
-    the source, or owns the property shape that is the source, of a result in an invalid fixture
-    for one of its own focus nodes."""
+def test_every_targeted_shape_fails_in_some_invalid_fixture(shapes: Graph, run: Run) -> None:
+    """No shape is vacuous: each targeted node shape (so each SPARQL rule: one per shape) is the
+    source of a result in an invalid fixture, or owns its source property shape, for one of its own
+    focus nodes there."""
     from pyshacl.shapes_graph import ShapesGraph
 
-    sg = ShapesGraph(shapes)
-    targeted = {s.node: s for s in sg.shapes if _targeted(shapes, s.node)}
-    for s in targeted.values():
-        s.set_advanced(True)
+    targeted = {s.node: s for s in ShapesGraph(shapes).shapes if _targeted(shapes, s.node)}
+    for shape in targeted.values():
+        shape.set_advanced(True)
     covered: set[Node] = set()
     for path in INVALID:
         report, union = run(path)
         for r in report.results:
-            owners = {r.source_shape} | set(shapes.subjects(SH.property, r.source_shape))
-            for owner in owners & set(targeted) - covered:
+            owners = {r.source_shape, *shapes.subjects(SH.property, r.source_shape)}
+            for owner in (owners & targeted.keys()) - covered:
                 if r.focus_node in targeted[owner].focus_nodes(union):
                     covered.add(owner)
-    assert not set(targeted) - covered, sorted(curie(s) for s in set(targeted) - covered)
+    assert sorted(curie(s) for s in targeted.keys() - covered) == []
+
+
+def test_every_constraint_fails_in_some_invalid_fixture(shapes: Graph, run: Run) -> None:
+    """Finer than the above: every shape with constraints of its own (node-level IRI checks,
+    each property shape, each SPARQL rule) is the source of some result."""
+    sources: set[Node] = set()
+    for path in INVALID:
+        sources.update(r.source_shape for r in run(path)[0].results)
+    silent = [
+        _name(shapes, shape)
+        for shape in set(_reporting_shapes(shapes))
+        if any((shape, p, None) in shapes for p in CONSTRAINT_PARAMETERS)
+        and shape not in sources
+        and not sources.intersection(shapes.subjects(SH.sparql, shape))
+    ]
+    assert sorted(silent) == []
 
 
 # --- the shipped data ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from aifactories.terms import curie, expand_curie, resolve, show
         ("AI2F", FACTORY.ai2f),
         ("PSNC", ORGANISATION.psnc),
         ("Alice Recoque", SYSTEM["alice-recoque"]),
+        ("AI:AT", FACTORY["ai-at"]),  # an acronym that looks like a CURIE
+        ("brain++", FACTORY["brain-pp"]),
     ],
 )
 def test_resolve(kg: KnowledgeGraph, term: str, expected: object) -> None:

@@ -1,7 +1,7 @@
 """SHACL validation with readable reports: results, locations, one-line messages.
 
-Most tests use a few shapes written here, so they check this module and not the project's shapes
-(tests/shapes/ does that); the last ones run the real shapes on the shipped data.
+The tests use a few shapes written here, so they check this module and not the project's shapes
+(tests/test_shapes.py and tests/shapes/ do that, and run them on the shipped data).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from aifactories.validation import (
     load_shapes,
     locate_subjects,
     validate,
-    validate_project,
 )
 
 PREFIXES = """
@@ -177,15 +176,22 @@ def test_locate_subjects(tmp_path: Path) -> None:
         '""" .\n'
         "<http://example.org/b> ex:p other:c .\n"
         "other:d\n"
-        "    ex:p ex:a .\n"
-        "ex:a ex:q 1 .\n",
+        '    ex:p ex:a , "not:me" ;  # comment ex:notme\n'
+        "    ex:q other:typo .\n"
+        "ex:a ex:q 1 .\n"
+        "other:c ex:p 2 .\n",
         encoding="utf-8",
     )
     found = locate_subjects([path])
+    ex, other = "http://example.org/", "http://other.org/"
     assert found == {
-        URIRef("http://example.org/a"): (path, 4),  # first block wins
-        URIRef("http://example.org/b"): (path, 7),
-        URIRef("http://other.org/d"): (path, 8),
+        URIRef(ex + "a"): (path, 4),  # the first block wins
+        URIRef(ex + "p"): (path, 4),  # mentioned only: where it first appears
+        URIRef(ex + "b"): (path, 7),
+        URIRef(other + "c"): (path, 12),  # a subject block wins over an earlier mention
+        URIRef(other + "d"): (path, 8),
+        URIRef(other + "typo"): (path, 10),
+        URIRef(ex + "q"): (path, 10),
     }
 
 
@@ -219,21 +225,3 @@ def test_broken_shapes(tmp_path: Path) -> None:
         wrong = Graph().parse(data=PREFIXES + text, format="turtle")
         with pytest.raises(InputError, match="SHACL shapes"):
             validate(data, shapes=wrong)
-
-
-# --- the real shapes on the shipped data -------------------------------------------------------
-
-
-def test_shipped_data_conforms(kg: KnowledgeGraph) -> None:
-    report = validate_project()
-    assert report.conforms, report.text
-    assert not report.inconsistencies
-
-
-def test_project_shapes_are_valid_shacl() -> None:
-    import pyshacl
-
-    conforms, _, text = pyshacl.validate(
-        load_shapes(), meta_shacl=True, inference="none", advanced=True
-    )
-    assert conforms, text

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from aifactories import resources
 from aifactories.errors import InputError, ParameterError, QuerySyntaxError
-from aifactories.namespaces import PREFIXES
+from aifactories.prefixes import PREFIX_IRIS as PREFIXES
 
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from rdflib.query import Result
     from rdflib.term import Node
 
+    from aifactories.engines import Engine, QueryResult
     from aifactories.graph import KnowledgeGraph
 
 #: Query forms, as the first keyword after the prologue.
@@ -87,7 +88,8 @@ class Param:
     """A typed parameter of a stored query, bound to the variable ``?_<name>``."""
 
     name: str
-    type: URIRef
+    #: The type's IRI (a plain string: reading the catalogue does not import rdflib).
+    type: str
     default: str | None = None
     required: bool = False
     description: str = ""
@@ -344,8 +346,6 @@ def _continue_field(
 
 def _make_param(path: Path, item: dict[str, str], line: int) -> Param:
     """Check one parsed ``params`` item and build its Param."""
-    from rdflib import URIRef
-
     for key in ("name", "type", "description"):
         if key not in item:
             raise QueryHeaderError(path, line, f"parameter without '{key}:'")
@@ -364,10 +364,10 @@ def _make_param(path: Path, item: dict[str, str], line: int) -> Param:
     default = item.get("default")
     if required and default is not None:
         raise QueryHeaderError(path, line, f"parameter {name!r}: required but has a default")
-    param = Param(name, URIRef(type_iri), default, required, item["description"])
+    param = Param(name, type_iri, default, required, item["description"])
     if default is not None and not param.is_entity:
         try:
-            _literal(param, default)
+            check_literal(param, default)
         except ParameterError as exc:
             raise QueryHeaderError(path, line, f"default: {exc}") from None
     return param
@@ -420,27 +420,21 @@ def _declared(query: StoredQuery) -> str:
     return "has parameters: " + ", ".join(p.name for p in query.params)
 
 
-def bind_parameters(
-    query: StoredQuery, values: Mapping[str, str], graph: Graph
-) -> dict[str, Node]:
-    """Check and convert parameter values for ``query``: parameter name -> RDF term.
+def check_parameters(query: StoredQuery, values: Mapping[str, str]) -> list[tuple[Param, str]]:
+    """The checks every engine shares: (parameter, value) for each parameter to bind.
 
     Missing values take the declared default; an unset optional parameter without default stays
-    unbound (it is left out of the result). Entity values are resolved against ``graph`` (pass
-    the union, so inferred classes count). Raises ParameterError for an undeclared or missing
-    parameter, a malformed literal, or an entity value that names no (or several) entities of
-    the declared class; the message names the parameter.
+    unbound (it is left out). Literal values are checked against their datatype here; entity
+    values are resolved by the engine. Raises ParameterError for an undeclared or missing
+    parameter or a malformed literal; the message names the parameter.
     """
-    from aifactories.errors import TermLookupError
-    from aifactories.terms import resolve
-
     declared = {p.name for p in query.params}
     for name in values:
         if name not in declared:
             raise ParameterError(
                 f"query {query.name!r} {_declared(query)}; got undeclared parameter {name!r}"
             )
-    bound: dict[str, Node] = {}
+    out: list[tuple[Param, str]] = []
     for param in query.params:
         value = values.get(param.name, param.default)
         if value is None:
@@ -451,23 +445,81 @@ def bind_parameters(
                 )
             continue
         if not param.is_entity:
+            check_literal(param, value)
+        out.append((param, value))
+    return out
+
+
+def _entity_classes(param: Param) -> list[str] | None:
+    return None if param.type == ANY_ENTITY else [param.type]
+
+
+def _lookup_failed(param: Param, exc: Exception) -> ParameterError:
+    return ParameterError(f"parameter {param.name!r} ({param.type_curie}): {exc}")
+
+
+def bind_parameters(
+    query: StoredQuery, values: Mapping[str, str], graph: Graph
+) -> dict[str, Node]:
+    """Check and convert parameter values for ``query``: parameter name -> rdflib term.
+
+    ``check_parameters``, then entity values are resolved against ``graph`` (pass the union, so
+    inferred classes count) by ``aifactories.terms.resolve``. Raises ParameterError, also for an
+    entity value that names no (or several) entities of the declared class.
+    """
+    from rdflib import URIRef
+
+    from aifactories.errors import TermLookupError
+    from aifactories.terms import resolve
+
+    bound: dict[str, Node] = {}
+    for param, value in check_parameters(query, values):
+        if not param.is_entity:
             bound[param.name] = _literal(param, value)
             continue
-        classes = None if str(param.type) == ANY_ENTITY else [param.type]
+        classes = _entity_classes(param)
         try:
-            bound[param.name] = resolve(graph, value, classes=classes)
+            bound[param.name] = resolve(
+                graph, value, classes=[URIRef(c) for c in classes] if classes else None
+            )
         except TermLookupError as exc:
-            raise ParameterError(f"parameter {param.name!r} ({param.type_curie}): {exc}") from exc
+            raise _lookup_failed(param, exc) from exc
     return bound
 
 
-def _literal(param: Param, value: str) -> Node:
-    """A literal parameter value, checked against its datatype."""
-    from rdflib import Literal
-    from rdflib.namespace import XSD
+def engine_bindings(query: StoredQuery, values: Mapping[str, str], engine: Engine) -> dict:
+    """As ``bind_parameters``, for an engine: parameter name -> pyoxigraph term.
 
+    Entities are resolved by ``engine.resolve`` (same rules and messages as ``terms.resolve``).
+    """
+    import pyoxigraph as ox
+
+    from aifactories.errors import TermLookupError
+
+    bound: dict[str, Any] = {}
+    for param, value in check_parameters(query, values):
+        if not param.is_entity:
+            lexical, datatype = check_literal(param, value)
+            bound[param.name] = (
+                ox.Literal(lexical, datatype=ox.NamedNode(datatype))
+                if datatype
+                else ox.Literal(lexical)
+            )
+            continue
+        try:
+            bound[param.name] = engine.resolve(value, _entity_classes(param))
+        except TermLookupError as exc:
+            raise _lookup_failed(param, exc) from exc
+    return bound
+
+
+def check_literal(param: Param, value: str) -> tuple[str, str | None]:
+    """A literal parameter value checked against its datatype: (lexical form, datatype IRI).
+
+    The datatype is None for a plain string. Raises ParameterError naming the parameter.
+    """
     text = value.strip()
-    if param.type == XSD.date:
+    if param.type == XSD_NS + "date":
         try:
             if not _DATE.match(text):
                 raise ValueError(text)
@@ -476,14 +528,22 @@ def _literal(param: Param, value: str) -> Node:
             raise ParameterError(
                 f"parameter {param.name!r}: expected a date as YYYY-MM-DD, got {value!r}"
             ) from None
-        return Literal(text, datatype=XSD.date)
-    if param.type == XSD.integer:
+        return text, param.type
+    if param.type == XSD_NS + "integer":
         if not _INTEGER.match(text):
             raise ParameterError(
                 f"parameter {param.name!r}: expected an integer, got {value!r}"
             )
-        return Literal(int(text))
-    return Literal(value)
+        return str(int(text)), param.type
+    return value, None
+
+
+def _literal(param: Param, value: str) -> Node:
+    """A literal parameter value as an rdflib Literal, checked against its datatype."""
+    from rdflib import Literal, URIRef
+
+    lexical, datatype = check_literal(param, value)
+    return Literal(lexical, datatype=URIRef(datatype)) if datatype else Literal(lexical)
 
 
 # --- Running -------------------------------------------------------------------------------
@@ -521,16 +581,27 @@ def run(
     name_or_query: str | StoredQuery,
     values: Mapping[str, str] | None = None,
     kg: KnowledgeGraph | None = None,
-) -> Result:
+    *,
+    engine: Engine | str | None = None,
+) -> Result | QueryResult:
     """Run a stored query on the union graph with its parameters bound (initBindings).
 
     ``kg`` defaults to ``aifactories.graph.load()``. Raises UnknownQueryError, ParameterError.
+    With ``engine`` (an ``aifactories.engines`` Engine, or ``"rdflib"``/``"oxigraph"`` over
+    ``kg``) that engine answers, as an engine-neutral ``engines.QueryResult``; without, rdflib
+    answers with its own Result.
     """
     query = (
         name_or_query
         if isinstance(name_or_query, StoredQuery)
         else load_catalogue().get(name_or_query)
     )
+    if engine is not None:
+        if isinstance(engine, str):
+            from aifactories.engines import open_engine
+
+            engine = open_engine(engine, kg)
+        return execute(query, values or {}, engine)
     if kg is None:
         from aifactories.graph import load
 
@@ -538,6 +609,12 @@ def run(
     bound = bind_parameters(query, values or {}, kg.union)
     init = {"_" + name: term for name, term in bound.items()}
     return kg.union.query(prepared_query(query), initBindings=init)
+
+
+def execute(query: StoredQuery, values: Mapping[str, str], engine: Engine) -> QueryResult:
+    """Run a stored query on ``engine`` with checked, resolved parameters (never pasted in)."""
+    bound = engine_bindings(query, values, engine)
+    return engine.query(query.text, {"_" + name: term for name, term in bound.items()})
 
 
 # --- Output --------------------------------------------------------------------------------
@@ -548,8 +625,12 @@ def formats_for(query: StoredQuery) -> tuple[str, ...]:
     return GRAPH_FORMATS if query.form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
 
 
-def serialize_result(result: Result, fmt: str) -> str:
+def serialize_result(result: Result | QueryResult, fmt: str) -> str:
     """``result`` as text: SPARQL 1.1 JSON/XML/CSV/TSV results, RDF, or a readable table."""
+    from aifactories.engines import QueryResult
+
+    if isinstance(result, QueryResult):
+        return result.serialize(fmt)
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         return _serialize_graph(result, fmt)
     if fmt not in RESULT_FORMATS:

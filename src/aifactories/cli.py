@@ -186,7 +186,8 @@ def sparql(query: str, fmt: str) -> None:
 
     prepared = q.prepare(q.read_query(query))
     kg = load()
-    click.echo(q.render(q.run(kg.union, prepared), fmt, kg.union))
+    text = q.render(q.run(kg.union, prepared), fmt, kg.union)
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 # --- stored queries: queries, query -----------------------------------------------------------

@@ -120,15 +120,19 @@ _lock = threading.Lock()
 def load(extra: Sequence[Path | str] = (), *, reason: bool = True) -> KnowledgeGraph:
     """Load the project's ontology and data, plus ``extra`` files or folders, with the closure.
 
-    Memoised per process on the files and their modification times, so callers may call it freely.
+    Memoised per process on the files and their modification times, so callers may call it freely;
+    across processes the parsed graph and its closure come from the on-disk cache when it is warm
+    (``aifactories.cache``: keyed by file contents, so any edit rebuilds).
     """
+    from aifactories import cache
+
     files = _unique([*default_files(), *expand_paths(extra)])
     key = (tuple((str(p), p.stat().st_mtime_ns) for p in files), reason)
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
             return cached
-        kg = build(files, reason=reason)
+        kg = cache.knowledge_graph(files, reason=reason)
         _cache[key] = kg
         return kg
 

@@ -271,13 +271,20 @@ _BASE = re.compile(r"^\s*(?:@base|BASE)\s+<([^>]*)>", re.IGNORECASE)
 _SUBJECT = re.compile(r"^(<[^>\s]*>|[A-Za-z_][\w.-]*:[^\s;,()\[\]]*|:[^\s;,()\[\]]*)(?=\s|$)")
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+_TERM = re.compile(r"(?<![\w:/#.<-])(<[^>\s]*>|[A-Za-z][\w.-]*:[\w-](?:[\w.-]*[\w-])?)")
+
+
 def locate_subjects(files: Iterable[Path]) -> dict[Node, Location]:
     """Map each subject written at column 0 of a Turtle file to its file and line (first wins).
 
     A cheap line scan, not a second parse: a subject block starts at column 0 as ``<iri>`` or
-    ``prefix:local``, expanded with the file's own ``@prefix`` lines. Non-Turtle files are skipped.
+    ``prefix:local``, expanded with the file's own ``@prefix`` lines. A node that is never a
+    subject (say a misspelt ``system:jupitr`` in object position, the typical cause of an
+    "undescribed" result) maps to the line that first mentions it. Non-Turtle files are skipped.
     """
     found: dict[Node, Location] = {}
+    mentioned: dict[Node, Location] = {}
     for path in files:
         if path.suffix.lower() not in (".ttl", ".n3"):
             continue
@@ -292,16 +299,25 @@ def locate_subjects(files: Iterable[Path]) -> dict[Node, Location]:
             starts_in_string = in_long_string
             if (line.count('"""') + line.count("'''")) % 2:
                 in_long_string = not in_long_string
-            if starts_in_string:
+            if starts_in_string or line.lstrip().startswith("#"):
                 continue
             if m := _PREFIX.match(line):
                 prefixes[m.group(1)] = m.group(2)
-            elif m := _BASE.match(line):
+                continue
+            if m := _BASE.match(line):
                 base = m.group(1)
-            elif m := _SUBJECT.match(line):
+                continue
+            if m := _SUBJECT.match(line):
                 iri = _expand(m.group(1), prefixes, base)
                 if iri is not None:
                     found.setdefault(iri, (path, number))
+            code = _STRING.sub('""', line.split('"""')[0]).split(" #")[0]
+            for token in _TERM.findall(code):
+                iri = _expand(token, prefixes, base)
+                if iri is not None:
+                    mentioned.setdefault(iri, (path, number))
+    for iri, where in mentioned.items():
+        found.setdefault(iri, where)
     return found
 
 

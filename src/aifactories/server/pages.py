@@ -318,6 +318,7 @@ async def describe(request: Request) -> Response:
 
 
 async def _serve(request: Request, site: Site, iri: URIRef, fmt: neg.Format | None) -> Response:
+    """The description of ``iri`` in ``fmt`` (negotiated when None), cached: the graph is fixed."""
     if not site.linked.resolvable(iri):
         return error_response(request, 404, f"nothing is known about <{iri}>")
     if fmt is None:
@@ -330,15 +331,23 @@ async def _serve(request: Request, site: Site, iri: URIRef, fmt: neg.Format | No
             )
         except neg.NotAcceptable as exc:
             return error_response(request, 406, str(exc))
+    key = (str(iri), fmt.media_type)
+    cached = site.pages.get(key)
+    if cached is None:
+        cached = _describe(request, site, iri, fmt)
+        site.remember_page(key, cached)
+    body, media_type = cached
+    headers = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _describe(request: Request, site: Site, iri: URIRef, fmt: neg.Format) -> tuple[bytes, str]:
     if fmt is not neg.HTML:
-        return rdf_response(
-            request,
-            site.linked.description(iri),
-            fmt,
-            headers={"Link": f'<{iri}>; rel="canonical"'},
-        )
+        response = rdf_response(request, site.linked.description(iri), fmt)
+        return bytes(response.body), fmt.content_type
     if iri == site.linked.ontology:
-        return render(site, "ontology.html", **_ontology_context(site))
+        html = render(site, "ontology.html", **_ontology_context(site))
+        return bytes(html.body), "text/html; charset=utf-8"
     view = site.linked.view(iri)
     path = site.linked.local_path(str(iri))
     alternates = [
@@ -351,9 +360,8 @@ async def _serve(request: Request, site: Site, iri: URIRef, fmt: neg.Format | No
         )
         for f in neg.GRAPH_FORMATS
     ]
-    response = render(site, "entity.html", view=view, alternates=alternates)
-    response.headers["Vary"] = "Accept"
-    return response
+    html = render(site, "entity.html", view=view, alternates=alternates)
+    return bytes(html.body), "text/html; charset=utf-8"
 
 
 def _ontology_context(site: Site) -> dict[str, Any]:

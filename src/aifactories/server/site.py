@@ -94,6 +94,7 @@ class Site:
         self.templates.globals.update(root=settings.root_path, version=__version__, title=TITLE)
         self.static = load_static(HERE / "static")
         self.svg_cache: OrderedDict[str, bytes | str] = OrderedDict()
+        self.pages: OrderedDict[tuple[str, str], tuple[bytes, str]] = OrderedDict()
         self._dumps: dict[tuple[str, str], bytes] = {}
         self._prepare_queries()
 
@@ -117,6 +118,13 @@ class Site:
             graph: Graph = self.kg.asserted if name == "asserted" else self.kg.inferred
             self._dumps[key] = rdf_bytes(graph, fmt)
         return self._dumps[key]
+
+    def remember_page(self, key: tuple[str, str], page: tuple[bytes, str]) -> None:
+        """Keep a rendered description (LRU, 2048 entries): pages never change while serving."""
+        self.pages[key] = page
+        self.pages.move_to_end(key)
+        while len(self.pages) > 2048:
+            self.pages.popitem(last=False)
 
     def remember_svg(self, key: str, svg: bytes | str) -> None:
         self.svg_cache[key] = svg
