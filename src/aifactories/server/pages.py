@@ -200,9 +200,6 @@ async def query_page(request: Request) -> Response:
         direction=qp.get("dir", "asc"),
         sort_link=lambda col, d: "?" + urlencode({**base_params, "sort": col, "dir": d}),
         downloads=downloads,
-        queries_json=json.dumps({q.name: q.text for q in catalogue}, ensure_ascii=False).replace(
-            "</", "<\\/"
-        ),
     )
 
 
