@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
+from rdflib.paths import InvPath
 from rdflib.term import Node
 
 from aifactories import resources
@@ -128,12 +129,13 @@ def expected(path: Path) -> set[Key]:
     return keys
 
 
-def _text(node: Node | None) -> str:
+def _text(node: Node | InvPath | None) -> str:
     if node is None:
         return "-"
+    if isinstance(node, InvPath):
+        return "^" + curie(node.arg)
     if isinstance(node, URIRef):
-        text = str(node)  # validation marks an inverse path as "^<iri>"
-        return "^" + curie(URIRef(text[1:])) if text.startswith("^") else curie(node)
+        return curie(node)
     if isinstance(node, Literal):
         datatype = f"^^{curie(node.datatype)}" if node.datatype else ""
         language = f"@{node.language}" if node.language else ""

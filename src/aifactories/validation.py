@@ -11,10 +11,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
+from rdflib.paths import InvPath
 from rdflib.term import Node
 
 from aifactories import resources
@@ -31,7 +32,7 @@ class ValidationResult:
     """One SHACL result, reduced to what a person needs to find and fix the mistake."""
 
     focus_node: Node
-    result_path: Node | None
+    result_path: Node | InvPath | None
     value: Node | None
     constraint_component: URIRef
     source_shape: Node
@@ -122,7 +123,9 @@ def validate(
     assert isinstance(results_graph, Graph)
     results = [
         _result(results_graph, node, data, locations or {})
-        for node in results_graph.subjects(RDF.type, SH.ValidationResult)
+        # top-level results only: sh:detail results nested under them repeat the same mistake
+        for report in results_graph.subjects(RDF.type, SH.ValidationReport)
+        for node in results_graph.objects(report, SH.result)
     ]
     results.sort(key=_sort_key)
     return ValidationReport(conforms=bool(conforms), results=results, graph=data)
@@ -135,13 +138,13 @@ class _QueryCachingGraph(Graph):
     every time: parsing, not evaluation, was about 80% of validation time on the shipped data.
     """
 
-    _prepared: dict[tuple[str, tuple[tuple[str, str], ...]], Any]
+    #: Shared by every validation in the process: the shapes' query texts are few and fixed.
+    _prepared: ClassVar[dict[tuple[str, tuple[tuple[str, str], ...]], Any]] = {}
 
     @classmethod
     def view_of(cls, data: Graph) -> _QueryCachingGraph:
         view = cls(store=data.store, identifier=data.identifier)
         view.namespace_manager = data.namespace_manager
-        view._prepared = {}
         return view
 
     @classmethod
@@ -151,7 +154,6 @@ class _QueryCachingGraph(Graph):
             copy.bind(prefix, namespace, override=True)
         for triple in data:
             copy.add(triple)
-        copy._prepared = {}
         return copy
 
     def query(  # type: ignore[override]
@@ -227,12 +229,12 @@ def _result(
     )
 
 
-def _path_node(report: Graph, path: Node | None) -> Node | None:
-    """A property path as a node: an IRI stays, ``[sh:inversePath p]`` becomes a marked IRI."""
+def _path_node(report: Graph, path: Node | None) -> Node | InvPath | None:
+    """A property path: an IRI stays, ``[sh:inversePath p]`` becomes an rdflib ``InvPath``."""
     if isinstance(path, BNode):
         inverse = report.value(path, SH.inversePath)
         if isinstance(inverse, URIRef):
-            return URIRef("^" + str(inverse))
+            return InvPath(inverse)
     return path
 
 
@@ -356,10 +358,9 @@ def format_result(result: ValidationResult, graph: Graph | None = None) -> str:
     return ": ".join(parts)
 
 
-def _show_path(path: Node) -> str:
-    text = str(path)
-    if isinstance(path, URIRef) and text.startswith("^"):
-        return "^" + curie(URIRef(text[1:]))
+def _show_path(path: Node | InvPath) -> str:
+    if isinstance(path, InvPath) and isinstance(path.arg, URIRef):
+        return "^" + curie(path.arg)
     return curie(path) if isinstance(path, URIRef) else "[path]"
 
 
