@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from aifactories.graph import KnowledgeGraph, load
+
+# The graph cache (aifactories.cache) goes to a fresh folder per test session, never to the
+# user's cache: each session starts cold, and subprocesses started by tests inherit the folder.
+os.environ.setdefault("AIFACTORIES_CACHE_DIR", tempfile.mkdtemp(prefix="aifactories-test-cache-"))
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

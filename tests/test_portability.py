@@ -31,6 +31,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "long", "int")}
 
 CASES: list[tuple[str, dict[str, str]]] = [(q.name, {}) for q in CATALOGUE if not q.params]
+CASES += [(q.name, {}) for q in CATALOGUE if q.params and all(not p.required for p in q.params)]
 CASES += [
     (g.query, g.params)
     for g in (read_golden(p) for p in golden_files())
@@ -92,7 +93,7 @@ def substituted(query: catalogue.StoredQuery, values: dict[str, str], kg: Knowle
 
 
 @pytest.mark.parametrize(
-    ("name", "values"), CASES, ids=[f"{n}-{'-'.join(v.values()) or 'noparams'}" for n, v in CASES]
+    ("name", "values"), CASES, ids=[f"{n}-{'-'.join(v.values()) or 'defaults'}" for n, v in CASES]
 )
 def test_same_results_on_oxigraph(
     name: str, values: dict[str, str], kg: KnowledgeGraph, store: Any

@@ -14,6 +14,7 @@ importing rdflib; ``knowledge_graph`` rebuilds rdflib graphs from the same file 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -41,8 +42,9 @@ FORMAT = 1
 MAGIC = f"# aifactories-cache {FORMAT}".encode()
 #: Entries kept; older ones (by modification time) are removed when a new one is written.
 KEEP = 8
-#: Distributions whose versions are part of the key (parsing, reasoning or serialising code).
-LIBRARIES = ("aifactories-kg", "rdflib", "owlrl", "pyoxigraph")
+#: Packages whose installed copy is part of the key (parsing and reasoning code); this
+#: package's own code is keyed by the hash of reasoning.py, graph.py and cache.py.
+LIBRARIES = ("rdflib", "owlrl", "pyshacl")
 
 
 class CorruptCacheError(Exception):
@@ -64,14 +66,20 @@ def cache_dir() -> Path:
 
 
 def _versions() -> list[str]:
-    from importlib import metadata
+    """Python and the libraries that shape the entry, without importing (or asking
+    importlib.metadata, 40 ms) for them: each package's location and its ``__init__``'s size
+    and modification time change whenever it is upgraded or reinstalled."""
+    from importlib.util import find_spec
 
-    out = [f"python {sys.version_info[0]}.{sys.version_info[1]}"]
+    out = [f"python {sys.version_info[0]}.{sys.version_info[1]}", f"pyoxigraph {ox.__version__}"]
     for name in LIBRARIES:
-        try:
-            out.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is None:
             out.append(f"{name} -")
+            continue
+        stat = os.stat(origin)
+        out.append(f"{name} {origin} {stat.st_size} {stat.st_mtime_ns}")
     return out
 
 
@@ -81,7 +89,7 @@ def fingerprint(files: Sequence[Path], shapes: Path | None = None) -> str:
     for line in _versions():
         digest.update(line.encode() + b"\n")
     here = Path(__file__).resolve().parent
-    for code in ("reasoning.py", "graph.py", "cache.py"):
+    for code in ("reasoning.py", "graph.py", "cache.py", "engines.py"):
         digest.update(_file_hash(here / code))
     shapes = shapes if shapes is not None else resources.shapes_file()
     for path in [*files, shapes]:
@@ -176,10 +184,8 @@ def _prune(folder: Path, keep: Path) -> None:
 
 
 def _remove(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         path.unlink()
-    except OSError:
-        pass
 
 
 def clear() -> int:
@@ -242,7 +248,10 @@ def _parse(entry: Entry) -> list[ox.Quad]:
     except (SyntaxError, ValueError) as exc:
         raise CorruptCacheError(f"unparsable body: {exc}") from None
     inferred = sum(1 for q in quads if _graph(q) == prefixes.INFERRED_GRAPH)
-    if (len(quads) - inferred, inferred) != (entry.meta.get("asserted"), entry.meta.get("inferred")):
+    if (len(quads) - inferred, inferred) != (
+        entry.meta.get("asserted"),
+        entry.meta.get("inferred"),
+    ):
         raise CorruptCacheError("triple counts differ from the metadata")
     return quads
 
@@ -253,6 +262,19 @@ def _graph(quad: ox.Quad) -> str | None:
 
 def _from_entry(entry: Entry, files: Sequence[Path], *, reason: bool) -> KnowledgeGraph:
     """rdflib graphs rebuilt from a verified entry (no Turtle parsing, no reasoning)."""
+    return knowledge_graph_from_quads(
+        _parse(entry), files, entry.inconsistencies if reason else (), reason=reason
+    )
+
+
+def knowledge_graph_from_quads(
+    quads: Iterable[ox.Quad],
+    files: Sequence[Path],
+    inconsistencies: Sequence[str] = (),
+    *,
+    reason: bool = True,
+) -> KnowledgeGraph:
+    """A KnowledgeGraph from quads in the asserted and inferred named graphs."""
     from aifactories.engines import to_rdflib
     from aifactories.graph import KnowledgeGraph
     from aifactories.namespaces import ASSERTED_GRAPH, new_graph
@@ -268,7 +290,7 @@ def _from_entry(entry: Entry, files: Sequence[Path], *, reason: bool) -> Knowled
             found = memo[term] = to_rdflib(term)
         return found
 
-    for quad in _parse(entry):
+    for quad in quads:
         triple = (convert(quad.subject), convert(quad.predicate), convert(quad.object))
         if _graph(quad) == prefixes.INFERRED_GRAPH:
             if not reason:
@@ -282,17 +304,20 @@ def _from_entry(entry: Entry, files: Sequence[Path], *, reason: bool) -> Knowled
         inferred=inferred,
         union=union,
         files=tuple(files),
-        inconsistencies=entry.inconsistencies if reason else (),
+        inconsistencies=tuple(inconsistencies),
     )
 
 
-def load_store(extra: Iterable[Path | str] = ()) -> ox.Store:
+def load_store(
+    extra: Iterable[Path | str] = (), *, files: Sequence[Path] | None = None
+) -> ox.Store:
     """An in-memory Oxigraph store of the project graph (+ ``extra``), asserted and inferred.
 
-    Warm: loaded straight from the cache entry, with neither rdflib nor pyshacl imported.
-    Cold: the graph is built (rdflib + owlrl) and cached first.
+    ``files`` replaces the project's file list (tests, benchmarks). Warm: loaded straight from
+    the cache entry, with neither rdflib nor pyshacl imported. Cold: the graph is built
+    (rdflib + owlrl) and cached first.
     """
-    files = _files(extra)
+    files = list(files) if files is not None else _files(extra)
     if enabled():
         key = fingerprint(files)
         entry = read(key)
@@ -301,10 +326,9 @@ def load_store(extra: Iterable[Path | str] = ()) -> ox.Store:
             if store is not None:
                 return store
             _remove(entry_path(key))
-    from aifactories.graph import load
-
-    kg = load(extra)
     from aifactories.engines import knowledge_graph_quads
+
+    kg = knowledge_graph(files)
 
     store = ox.Store()
     store.bulk_extend(knowledge_graph_quads(kg))

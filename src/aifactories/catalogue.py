@@ -39,7 +39,7 @@ from aifactories.errors import InputError, ParameterError, QuerySyntaxError
 from aifactories.prefixes import PREFIX_IRIS as PREFIXES
 
 if TYPE_CHECKING:
-    from rdflib import Graph, URIRef
+    from rdflib import Graph
     from rdflib.plugins.sparql.sparql import Query
     from rdflib.query import Result
     from rdflib.term import Node
@@ -602,6 +602,14 @@ def run(
 
             engine = open_engine(engine, kg)
         return execute(query, values or {}, engine)
+    if _default_engine not in (None, "rdflib"):
+        from aifactories.engines import open_engine
+
+        if kg is None:
+            from aifactories.graph import load
+
+            kg = load()
+        return execute(query, values or {}, open_engine(_default_engine, kg)).to_rdflib()
     if kg is None:
         from aifactories.graph import load
 
@@ -609,6 +617,18 @@ def run(
     bound = bind_parameters(query, values or {}, kg.union)
     init = {"_" + name: term for name, term in bound.items()}
     return kg.union.query(prepared_query(query), initBindings=init)
+
+
+_default_engine: str | None = None
+
+
+def use_engine(name: str | None) -> None:
+    """Make ``run`` without ``engine`` answer on ``name`` (still as an rdflib Result).
+
+    ``aifactories serve --engine`` sets it before the query workers start, so they inherit it.
+    """
+    global _default_engine
+    _default_engine = name
 
 
 def execute(query: StoredQuery, values: Mapping[str, str], engine: Engine) -> QueryResult:

@@ -7,6 +7,7 @@ pyshacl) happen inside commands, so ``aifactories --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -195,6 +196,43 @@ def sparql(query: str, fmt: str) -> None:
 #: Spelt out so that ``--help`` does not import rdflib; tests/test_catalogue.py checks them.
 CATALOGUE_FORMATS = ("table", "json", "markdown")
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld")
+#: Spelt out so that ``--help`` does not import pyoxigraph; tests/test_engines.py checks them.
+ENGINE_NAMES = ("oxigraph", "rdflib")
+DEFAULT_ENGINE = "oxigraph"
+
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINE_NAMES),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    help="Query engine: Oxigraph (fast), or rdflib (the reference implementation).",
+)
+store_option = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Use the on-disk store written by 'aifactories load --store DIR' (no parsing).",
+)
+
+
+def open_engine(name: str, store_dir: Path | None) -> Any:
+    """The query engine for ``--engine`` and ``--store``; warns when the store is outdated."""
+    from aifactories import engines
+
+    if store_dir is None:
+        return engines.open_engine(name)
+    from aifactories.store import knowledge_graph_from_store, open_store
+
+    opened = open_store(store_dir)
+    if opened.is_stale():
+        click.echo(
+            f"warning: {store_dir} is older than the data it was built from; rebuild it with "
+            f"'aifactories load --store {store_dir}'",
+            err=True,
+        )
+    if name == "oxigraph":
+        return engines.OxigraphEngine(opened.store)
+    return engines.RdflibEngine(knowledge_graph_from_store(opened))
 
 
 @main.command()
@@ -236,15 +274,28 @@ def queries(fmt: str) -> None:
     help="SELECT/ASK: table (default), csv, tsv, json, xml (W3C result formats); "
     "CONSTRUCT/DESCRIBE: turtle (default), jsonld, table.",
 )
+@engine_option
+@store_option
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Run on this SPARQL endpoint instead (entities are still resolved locally).",
+)
 @user_errors
-def query(name: str, params: tuple[str, ...], fmt: str | None) -> None:
+def query(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    engine: str,
+    store_dir: Path | None,
+    endpoint: str | None,
+) -> None:
     """Run the stored query NAME (see 'aifactories queries') with its parameters bound.
 
     Parameter values are bound to the parsed query, never pasted into its text; an unknown,
     ambiguous or malformed value is refused with a one-line message (exit status 2).
     """
     from aifactories import catalogue
-    from aifactories.graph import load
 
     values: dict[str, str] = {}
     for item in params:
@@ -261,8 +312,14 @@ def query(name: str, params: tuple[str, ...], fmt: str | None) -> None:
             f"format {chosen!r} does not fit a {stored.form} query; use one of "
             f"{', '.join(catalogue.formats_for(stored))}"
         )
-    result = catalogue.run(stored, values, load())
-    click.echo(catalogue.serialize_result(result, chosen), nl=False)
+    if endpoint is not None:
+        from aifactories.publish import RemoteEngine
+
+        runner: Any = RemoteEngine(endpoint, local=lambda: open_engine(engine, store_dir))
+    else:
+        runner = open_engine(engine, store_dir)
+    result = catalogue.execute(stored, values, runner)
+    click.echo(result.serialize(chosen), nl=False)
 
 
 @main.command()
@@ -302,6 +359,8 @@ def query(name: str, params: tuple[str, ...], fmt: str | None) -> None:
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
+@engine_option
+@store_option
 @user_errors
 def serve(
     host: str,
@@ -312,6 +371,8 @@ def serve(
     workers: int,
     root_path: str,
     log_level: str,
+    engine: str = DEFAULT_ENGINE,
+    store_dir: Path | None = None,
 ) -> None:
     """Serve the SPARQL endpoint, linked data and web pages (offline, read-only)."""
     import uvicorn
@@ -329,9 +390,213 @@ def serve(
         workers=workers,
         root_path=root_path.rstrip("/"),
     )
-    app = create_app(load(), settings, load_catalogue())
+    from aifactories import catalogue
+
+    catalogue.use_engine(engine)  # stored queries; inherited by the query workers
+    if store_dir is not None:
+        from aifactories.store import knowledge_graph_from_store, open_store
+
+        kg = knowledge_graph_from_store(open_store(store_dir))
+    else:
+        kg = load()
+    app = create_app(kg, settings, load_catalogue())
     click.echo(f"Serving on http://{host}:{port}{settings.root_path}/ (Ctrl-C stops)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, root_path=settings.root_path)
+
+
+# --- load: warm the cache, or write an on-disk store --------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write an on-disk Oxigraph store (asserted + inferred graphs) into this folder.",
+)
+@user_errors
+def load(paths: tuple[Path, ...], store_dir: Path | None) -> None:
+    """Parse the project data plus PATHS and compute the OWL RL closure, once.
+
+    The result is cached (later commands start warm). With --store DIR it is also written as
+    an Oxigraph store that 'query --store DIR' and 'serve --store DIR' use without parsing.
+    A progress bar is shown on a terminal.
+    """
+    from aifactories.graph import load as load_graph
+    from aifactories.store import build_store, progress
+
+    if store_dir is None:
+        with progress("parsing and reasoning"):
+            kg = load_graph(paths)
+        click.echo(
+            f"{len(kg.asserted)} asserted and {len(kg.inferred)} inferred triples "
+            f"({_plural(len(kg.files), 'file')})",
+            err=True,
+        )
+        return
+    opened = build_store(store_dir, paths)
+    click.echo(
+        f"wrote {store_dir}: {opened.meta['asserted']} asserted and "
+        f"{opened.meta['inferred']} inferred triples",
+        err=True,
+    )
+
+
+# --- publishing and releases: publish, release, diff --------------------------------------
+
+#: Spelt out so that ``--help`` stays fast; tests/test_publish.py checks them against the library.
+SERVER_KINDS = ("oxigraph", "fuseki", "graphdb", "virtuoso", "qlever")
+
+
+@main.command("publish")
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The store's SPARQL query endpoint (shapes below).",
+)
+@click.option(
+    "--server",
+    type=click.Choice(SERVER_KINDS),
+    default="oxigraph",
+    show_default=True,
+    help="Which triple store: it says where the Graph Store endpoint is.",
+)
+@click.option(
+    "--graph-store", metavar="URL", help="The Graph Store endpoint, when not where --server says."
+)
+@click.option(
+    "--graph",
+    "graphs",
+    multiple=True,
+    metavar="IRI",
+    help="Publish only this named graph: asserted, inferred, or its IRI (repeatable).",
+)
+@click.option("--replace", is_flag=True, help="Replace each graph's content (else add to it).")
+@click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1))
+@click.option(
+    "--retries",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Retries of a request that fails with 5xx or a connection error (back-off 0.5 s, 1 s...).",
+)
+@click.option("--no-verify", is_flag=True, help="Do not count the triples on the store after.")
+@user_errors
+def publish_command(
+    endpoint: str,
+    server: str,
+    graph_store: str | None,
+    graphs: tuple[str, ...],
+    replace: bool,
+    batch_size: int,
+    timeout: float,
+    retries: int,
+    no_verify: bool,
+) -> None:
+    """Push the asserted and inferred graphs into a triple store, each as its named graph.
+
+    Uses the SPARQL 1.1 Graph Store HTTP Protocol, in N-Triples batches, then counts each graph's
+    triples on the query endpoint. Credentials: AIFACTORIES_TOKEN (sent as a bearer token), or
+    AIFACTORIES_USER and AIFACTORIES_PASSWORD (AIFACTORIES_AUTH=basic|digest), or ~/.netrc.
+
+    \b
+    --endpoint for each --server (the Graph Store endpoint it implies):
+      oxigraph  http://HOST:7878/query                (http://HOST:7878/store)
+      fuseki    http://HOST:3030/DATASET/sparql       (http://HOST:3030/DATASET/data)
+      graphdb   http://HOST:7200/repositories/REPO    (.../repositories/REPO/rdf-graphs/service)
+      virtuoso  http://HOST:8890/sparql               (http://HOST:8890/sparql-graph-crud-auth)
+      qlever    http://HOST:PORT/                     (the same URL)
+
+    Exit status: 0 published (and the counts match), 1 a graph's count on the store differs
+    from what was sent, 2 bad input or a store error.
+    """
+    from aifactories import publish as pub
+    from aifactories.graph import load as load_graph
+
+    ends = pub.endpoints(endpoint, server, graph_store=graph_store)
+    selected = pub.project_graphs(load_graph(), graphs)
+    total = sum(len(graph) for _, graph in selected)
+    creds = pub.credentials(ends.graph_store, ends.kind.auth)
+    bar: Any = (  # progress on a terminal only
+        click.progressbar(length=total, label="publishing", file=sys.stderr)
+        if sys.stderr.isatty()
+        else contextlib.nullcontext()
+    )
+    with pub.StoreClient(creds, timeout=timeout, retries=retries) as client, bar as shown:
+        reports = pub.publish(
+            selected,
+            ends,
+            client,
+            replace=replace,
+            batch_size=batch_size,
+            verify=not no_verify,
+            progress=shown.update if shown is not None else None,
+        )
+    mismatched = False
+    for r in reports:
+        line = f"<{r.iri}>: {_plural(r.triples, 'triple')} in {_plural(r.requests, 'request')} "
+        line += f"({r.seconds:.1f} s) to {ends.graph_store}"
+        if r.on_store is not None:
+            line += f"; {r.on_store} on the store"
+            if not r.verified:
+                mismatched = True
+                line += " -- MISMATCH" + ("" if replace else " (try --replace)")
+        click.echo(line)
+    if mismatched:
+        click.echo("the store's triple counts differ from what was sent", err=True)
+        click.get_current_context().exit(1)
+
+
+@main.command("release")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the folder of this version if it exists.")
+@click.option(
+    "--prior-version",
+    metavar="IRI",
+    help="The ontology's owl:priorVersion [default: the newest older release in OUT_DIR].",
+)
+@user_errors
+def release_command(out_dir: Path, force: bool, prior_version: str | None) -> None:
+    """Write a versioned, self-describing linked-data release into OUT_DIR/<version>/.
+
+    Every export format, gzip'd N-Quads, context.jsonld, the ontology (Turtle and pyLODE HTML),
+    a DCAT description with checksums (dataset.ttl), VoID (void.ttl) and SHA256SUMS. The
+    version is the ontology's owl:versionInfo; the folder appears whole or not at all.
+    """
+    from aifactories.graph import load as load_graph
+    from aifactories.release import release
+
+    made = release(load_graph(), out_dir, force=force, prior_version=prior_version)
+    size = sum(made.files.values())
+    click.echo(f"wrote {made.folder} ({_plural(len(made.files), 'file')}, {size} bytes)")
+    if made.prior_version:
+        click.echo(f"owl:priorVersion <{made.prior_version}>")
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+)
+@click.option(
+    "--inferred", is_flag=True, help="Compare every graph of quad files, not only the asserted."
+)
+@user_errors
+def diff_command(old: Path, new: Path, fmt: str, inferred: bool) -> None:
+    """Semantic release notes from OLD to NEW (RDF files or release folders).
+
+    Entities added and removed; facts added, removed and changed, grouped by entity with labels.
+    Blank nodes are compared by canonical form, so relabelled blank nodes are no change.
+    """
+    from aifactories import diff as d
+
+    result = d.diff(d.load_version(old, inferred=inferred), d.load_version(new, inferred=inferred))
+    render = d.format_json if fmt == "json" else d.format_text
+    click.echo(render(result, str(old), str(new)), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,12 +8,14 @@ can be compared row for row (``tests/test_engines.py`` does so for every stored 
 pyoxigraph terms are the neutral term type because pyoxigraph imports in a few milliseconds:
 the Oxigraph path of ``aifactories query`` never imports rdflib.
 
-Parameters are never pasted into query text. The rdflib engine binds them with ``initBindings``;
-the Oxigraph engine with ``substitutions`` (SPARQL SEP-0007). Oxigraph requires a substituted
-variable to be projected, so the engine adds it to the top-level SELECT clause and drops the
-column again; and, to work around an Oxigraph 0.5 defect where ``BIND(?v AS ?x)`` of a substituted
-``?v`` leaves ``?x`` unbound, it rewrites that expression to an equivalent non-trivial one
-(``IRI(?v)``, ``STRDT(STR(?v), DATATYPE(?v))``). Both rewrites touch variables only, never values.
+Parameters are never pasted into query text as the user typed them. The rdflib engine binds
+them with ``initBindings``. The Oxigraph engine substitutes each bound variable by its term
+(SPARQL SEP-0007 substitution), the term being one that was resolved in the store or checked
+against its datatype, and written by pyoxigraph in N-Triples syntax (``bind_terms``).
+pyoxigraph's own ``substitutions`` argument was tried first and dropped: in 0.5 it leaves
+``BIND(?v AS ?x)`` unbound, refuses variables that are not projected, and binds too late for the
+optimiser, so a stored query that takes 0.4 ms with the term in place took 150 ms, and another
+grew past 3 GB of memory without finishing (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -56,7 +57,21 @@ GRAPH_FORMATS: tuple[str, ...] = ("table", "turtle", "jsonld")
 _XSD_STRING = prefixes.XSD + "string"
 _LANG_STRING = prefixes.RDF + "langString"
 _RDF_TYPE = ox.NamedNode(prefixes.RDF + "type")
-_NAME_PROPERTIES = (prefixes.RDFS + "label", prefixes.SKOS + "prefLabel", prefixes.SKOS + "altLabel")
+_NAME_PROPERTIES = (
+    prefixes.RDFS + "label",
+    prefixes.SKOS + "prefLabel",
+    prefixes.SKOS + "altLabel",
+)
+
+
+def escape(text: str) -> str:
+    """XML character data (xml.sax.saxutils would pull in urllib: 35 ms of start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value in double quotes."""
+    return '"' + escape(text).replace('"', "&quot;") + '"'
 
 
 # --- Results -------------------------------------------------------------------------------
@@ -75,6 +90,28 @@ class QueryResult:
     def serialize(self, fmt: str) -> str:
         """The result as text in ``fmt`` (see RESULT_FORMATS and GRAPH_FORMATS)."""
         return serialize(self, fmt)
+
+    def to_rdflib(self) -> Result:
+        """The same answer as an rdflib Result, for code written against rdflib's API."""
+        from rdflib import Graph, Variable
+        from rdflib.query import Result
+
+        out = Result(self.form)
+        if self.form == "ASK":
+            out.askAnswer = bool(self.boolean)
+        elif self.form in ("CONSTRUCT", "DESCRIBE"):
+            graph = Graph()
+            for triple in self.triples:
+                graph.add(tuple(to_rdflib(t) for t in triple))  # type: ignore[arg-type]
+            out.graph = graph
+        else:
+            names = [Variable(v) for v in self.variables]
+            out.vars = names
+            out.bindings = [  # type: ignore[assignment]
+                {n: to_rdflib(t) for n, t in zip(names, row, strict=True) if t is not None}
+                for row in self.rows
+            ]
+        return out
 
     def bindings(self) -> Iterator[dict[str, Term]]:
         """Rows as dicts of bound variables (unbound ones left out)."""
@@ -393,7 +430,6 @@ class OxigraphEngine:
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
-        self._texts: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, frozenset[str]]] = {}
 
     @classmethod
     def from_knowledge_graph(cls, kg: KnowledgeGraph) -> OxigraphEngine:
@@ -407,67 +443,47 @@ class OxigraphEngine:
             name: value if isinstance(value, Term) else from_rdflib(value)
             for name, value in (bindings or {}).items()
         }
-        kinds = tuple(sorted((name, _kind(term)) for name, term in values.items()))
-        prepared, added = self._prepare(text, kinds)
         try:
-            answer = self.store.query(
-                prepared,
-                use_default_graph_as_union=True,
-                substitutions={ox.Variable(n): t for n, t in values.items()},
-            )
+            answer = self.store.query(bind_terms(text, values), use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL syntax error: {' '.join(str(exc).split())}") from None
-        except RuntimeError as exc:  # e.g. a substituted variable that cannot be projected
+        except RuntimeError as exc:
             raise QuerySyntaxError(f"SPARQL error: {' '.join(str(exc).split())}") from None
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult("ASK", boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
-            form = _form(text)
             triples = [(t.subject, t.predicate, t.object) for t in answer]
-            return QueryResult(form, triples=triples)  # type: ignore[arg-type]
-        names = [v.value for v in answer.variables]
-        keep = [i for i, n in enumerate(names) if n not in added]
-        rows = []
-        for solution in answer:
-            row = tuple(solution[i] for i in range(len(names)))
-            rows.append(tuple(row[i] for i in keep))
-        return QueryResult("SELECT", tuple(names[i] for i in keep), rows)  # type: ignore[arg-type]
-
-    def _prepare(
-        self, text: str, kinds: tuple[tuple[str, str], ...]
-    ) -> tuple[str, frozenset[str]]:
-        key = (text, kinds)
-        cached = self._texts.get(key)
-        if cached is None:
-            cached = prepare_substitutions(text, dict(kinds))
-            self._texts[key] = cached
-        return cached
+            return QueryResult(_form(text), triples=triples)  # type: ignore[arg-type]
+        names = tuple(v.value for v in answer.variables)
+        width = range(len(names))
+        rows = [tuple(solution[i] for i in width) for solution in answer]
+        return QueryResult("SELECT", names, rows)  # type: ignore[arg-type]
 
     def resolve(self, term: str, classes: Sequence[str] | None = None) -> ox.NamedNode:
         return StoreResolver(self.store).resolve(term, classes)
 
 
-def _kind(term: Term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return "iri"
-    if isinstance(term, ox.BlankNode):
-        return "bnode"
-    return "lang" if term.language else "literal"
-
-
-# --- Preparing query text for substitutions ------------------------------------------------
+# --- Binding variables to terms ----------------------------------------------------------
 
 _PROLOGUE = re.compile(
     r"(?:\s+|\#[^\n]*|(?i:PREFIX)\s+[\w.-]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>)*",
 )
 _SELECT = re.compile(r"(?i:SELECT)(?:\s+(?i:DISTINCT|REDUCED))?\s+")
 _FORM = re.compile(r"(?i)(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
-#: Wrappers that keep the value of a substituted variable but are not simplified back to it.
-_WRAPPERS = {
-    "iri": "IRI({v})",
-    "literal": "STRDT(STR({v}), DATATYPE({v}))",
-    "lang": "STRLANG(STR({v}), LANG({v}))",
-}
+#: Tokens that may hold a ``?name`` but must not be touched: comments, strings, IRIs.
+_KEEP = "|".join(
+    [
+        r"\#[^\n]*",
+        r'"""(?:[^"\\]|\\.|"(?!""))*"""',
+        r"'''(?:[^'\\]|\\.|'(?!''))*'''",
+        r'"(?:[^"\\\n]|\\.)*"',
+        r"'(?:[^'\\\n]|\\.)*'",
+        r'<[^<>"{}|^`\\\s]*>',
+    ]
+)
+_TOKENS = re.compile(
+    rf"(?P<keep>{_KEEP})|(?P<var>[?$]\w+)|(?P<open>\()|(?P<close>\))",
+)
 
 
 def _form(text: str) -> str:
@@ -475,28 +491,48 @@ def _form(text: str) -> str:
     return match.group(1).upper() if match else "SELECT"
 
 
-def prepare_substitutions(text: str, kinds: Mapping[str, str]) -> tuple[str, frozenset[str]]:
-    """The query text Oxigraph needs to substitute ``kinds``' variables, and the columns added.
+def bind_terms(text: str, values: Mapping[str, Term]) -> str:
+    """The query with each bound variable replaced by its term: SEP-0007 substitution.
 
-    Each substituted variable goes into the top-level SELECT projection when it is not there
-    (Oxigraph refuses to substitute an unprojected variable; a projected constant changes no
-    row), and ``(?v AS ?x)`` becomes ``(IRI(?v) AS ?x)`` or the like (see the module docstring).
+    Each value is an RDF term (already resolved or checked) written by pyoxigraph in N-Triples
+    syntax, so no text given by a user reaches the query: a string value stays one escaped
+    literal whatever it holds. A variable projected by the top-level SELECT becomes
+    ``(term AS ?name)``, so the result keeps its column. Comments, strings and IRIs of the
+    query are left alone.
     """
-    for name, kind in kinds.items():
-        wrapper = _WRAPPERS.get(kind)
-        if wrapper is not None:
-            pattern = re.compile(rf"\(\s*([?$]{re.escape(name)})\s+(AS\s)", re.IGNORECASE)
-            text = pattern.sub(lambda m, w=wrapper: f"({w.format(v=m.group(1))} {m.group(2)}", text)
+    if not values:
+        return text
+    terms = {name: _term_text(term) for name, term in values.items()}
     start = _PROLOGUE.match(text).end()  # type: ignore[union-attr]
     select = _SELECT.match(text, start)
-    if select is None or text[select.end() :].startswith("*"):
-        return text, frozenset()
-    projection = text[select.end() : _projection_end(text, select.end())]
-    added = [n for n in kinds if not re.search(rf"[?$]{re.escape(n)}\b", projection)]
-    if not added:
-        return text, frozenset()
-    inserted = "".join(f"?{n} " for n in added)
-    return text[: select.end()] + inserted + text[select.end() :], frozenset(added)
+    projection = (
+        (select.end(), _projection_end(text, select.end())) if select is not None else (0, 0)
+    )
+    out: list[str] = []
+    depth = 0
+    last = 0
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "var":
+            name = match.group("var")[1:]
+            if name in terms:
+                out.append(text[last : match.start()])
+                in_projection = projection[0] <= match.start() < projection[1]
+                term = terms[name]
+                out.append(f"({term} AS ?{name})" if in_projection and depth == 0 else term)
+                last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _term_text(term: Term) -> str:
+    if isinstance(term, ox.BlankNode):
+        raise QuerySyntaxError("a blank node cannot be bound to a query variable")
+    return str(term)  # pyoxigraph's N-Triples form: IRIs and literals fully escaped
 
 
 def _projection_end(text: str, start: int) -> int:
@@ -571,13 +607,14 @@ class StoreResolver:
         """(entity, name) pairs; with ``text``, only names equal to it ignoring case (LCASE)."""
         values = " ".join(f"<{p}>" for p in _NAME_PROPERTIES)
         query = (
-            f"SELECT ?_text ?s ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o "
+            f"SELECT ?s ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o "
             "FILTER (isIRI(?s) && isLiteral(?o)"
             + (" && LCASE(STR(?o)) = LCASE(?_text)" if text is not None else "")
             + ") }"
         )
-        subs = {ox.Variable("_text"): ox.Literal(text if text is not None else "")}
-        for solution in self.store.query(query, use_default_graph_as_union=True, substitutions=subs):
+        if text is not None:
+            query = bind_terms(query, {"_text": ox.Literal(text)})
+        for solution in self.store.query(query, use_default_graph_as_union=True):
             yield solution["s"], solution["o"].value
 
     def _label(self, entity: ox.NamedNode) -> str | None:
@@ -658,8 +695,24 @@ def graph_quads(
         yield ox.Quad(convert(s), convert(p), convert(o), graph)  # type: ignore[arg-type]
 
 
+_opened: dict[tuple[str, int], tuple[Any, Engine]] = {}
+
+
 def open_engine(name: str, kg: KnowledgeGraph | None = None) -> Engine:
-    """The engine ``name`` over ``kg`` (default: the project graph, from the cache when warm)."""
+    """The engine ``name`` over ``kg`` (default: the project graph, from the cache when warm).
+
+    Engines are kept per graph, so an Oxigraph store is filled once per process and graph.
+    """
+    key = (name, id(kg))
+    found = _opened.get(key)
+    if found is not None and found[0] is kg:
+        return found[1]
+    engine = _open(name, kg)
+    _opened[key] = (kg, engine)
+    return engine
+
+
+def _open(name: str, kg: KnowledgeGraph | None) -> Engine:
     if name == "rdflib":
         if kg is None:
             from aifactories.graph import load

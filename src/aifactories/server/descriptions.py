@@ -6,22 +6,20 @@ depend on where the server is reached, so a description is a cached graph per pu
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, VOID, XSD
-from rdflib.term import Node
+from rdflib.namespace import DCTERMS, RDF, VOID
 
-from aifactories.namespaces import ASSERTED_GRAPH, BASE, INFERRED_GRAPH, PREFIXES, new_graph
+from aifactories.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, new_graph
 from aifactories.server import negotiation as neg
+
+# The statistics and the VoID graph live in the library (``aifactories release`` writes them too).
+from aifactories.void import DATASET_IRI, URI_SPACE, Stats, stats, void_description
+from aifactories.void import xsd_integer as _int
+
+__all__ = ["DATASET_IRI", "SD", "URI_SPACE", "Descriptions", "Stats", "stats"]
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
-#: The dataset as a whole (both named graphs); VoID's subject.
-DATASET_IRI = URIRef(BASE + "dataset")
-#: The URI space of the entities the project mints.
-URI_SPACE = BASE + "id/"
 
 _FORMAT_IRIS = {
     neg.SPARQL_JSON: FORMATS.SPARQL_Results_JSON,
@@ -33,64 +31,6 @@ _FORMAT_IRIS = {
     neg.JSONLD: FORMATS["JSON-LD"],
     neg.RDFXML: FORMATS.RDF_XML,
 }
-
-
-@dataclass(frozen=True)
-class Stats:
-    """Counts of one graph, as VoID states them."""
-
-    triples: int
-    entities: int
-    classes: int
-    properties: int
-    subjects: int
-    objects: int
-    class_partitions: tuple[tuple[URIRef, int], ...]
-    property_partitions: tuple[tuple[URIRef, int], ...]
-    links: tuple[tuple[str, URIRef, int], ...]
-
-
-def stats(graph: Graph) -> Stats:
-    """VoID statistics; ``links`` are (target URI space, predicate, count) of outgoing links."""
-    subjects: set[Node] = set()
-    objects: set[Node] = set()
-    predicates: Counter[URIRef] = Counter()
-    classes: dict[URIRef, set[Node]] = {}
-    links: Counter[tuple[str, URIRef]] = Counter()
-    for s, p, o in graph:
-        subjects.add(s)
-        objects.add(o)
-        predicates[p] += 1  # type: ignore[index]
-        if p == RDF.type and isinstance(o, URIRef):
-            classes.setdefault(o, set()).add(s)
-        elif (
-            isinstance(o, URIRef)
-            and str(s).startswith(URI_SPACE)
-            and not str(o).startswith(BASE)
-            and p != RDF.type
-        ):
-            links[(_space(str(o)), p)] += 1  # type: ignore[index]
-    vocab = set(predicates) | set(classes)
-    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(URI_SPACE)}
-    return Stats(
-        triples=len(graph),
-        entities=len(entities),
-        classes=len(classes),
-        properties=len(predicates),
-        subjects=len(subjects),
-        objects=len(objects),
-        class_partitions=tuple(sorted((c, len(m)) for c, m in classes.items())),
-        property_partitions=tuple(sorted(predicates.items())),
-        links=tuple(
-            sorted((space, p, n) for (space, p), n in links.items() if URIRef(space) not in vocab)
-        ),
-    )
-
-
-def _space(iri: str) -> str:
-    """The namespace part of an IRI: up to its last ``#`` or ``/``."""
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1] if cut > len("https://") else iri
 
 
 class Descriptions:
@@ -111,60 +51,19 @@ class Descriptions:
         return self._void[public_base]
 
     def _build_void(self, public: str) -> Graph:
-        g = new_graph()
-        st = self.union_stats
-        d = DATASET_IRI
-        g.add((d, RDF.type, VOID.Dataset))
-        g.add((d, DCTERMS.title, Literal(self.title, lang="en")))
-        g.add((d, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
-        g.add((d, VOID.sparqlEndpoint, URIRef(public + "sparql")))
-        g.add((d, VOID.uriSpace, Literal(URI_SPACE)))
-        g.add((d, VOID.uriLookupEndpoint, URIRef(public + "describe?iri=")))
-        g.add((d, VOID.rootResource, URIRef(BASE + "ontology")))
-        g.add((d, VOID.exampleResource, URIRef(BASE + "id/factory/jaif")))
-        for name in ("asserted", "inferred"):
-            for ext in (".ttl", ".nt"):
-                g.add((d, VOID.dataDump, URIRef(f"{public}graph/{name}{ext}")))
-        for prefix in ("aif", "org", "skos", "schema", "dcterms", "prov", "foaf", "dcat"):
-            g.add((d, VOID.vocabulary, URIRef(str(PREFIXES[prefix]))))
-        self._counts(g, d, st)
-        for graph_iri, triples in (
-            (ASSERTED_GRAPH, self.asserted_triples),
-            (INFERRED_GRAPH, self.inferred_triples),
-        ):
-            g.add((d, VOID.subset, graph_iri))
-            g.add((graph_iri, RDF.type, VOID.Dataset))
-            g.add((graph_iri, VOID.triples, _int(triples)))
-        for cls, n in st.class_partitions:
-            part = BNode()
-            g.add((d, VOID.classPartition, part))
-            g.add((part, VOID["class"], cls))
-            g.add((part, VOID.entities, _int(n)))
-        for prop, n in st.property_partitions:
-            part = BNode()
-            g.add((d, VOID.propertyPartition, part))
-            g.add((part, VOID.property, prop))
-            g.add((part, VOID.triples, _int(n)))
-        for space, prop, n in st.links:
-            linkset, target = BNode(), BNode()
-            g.add((linkset, RDF.type, VOID.Linkset))
-            g.add((linkset, VOID.subjectsTarget, d))
-            g.add((linkset, VOID.objectsTarget, target))
-            g.add((target, RDF.type, VOID.Dataset))
-            g.add((target, VOID.uriSpace, Literal(space)))
-            g.add((linkset, VOID.linkPredicate, prop))
-            g.add((linkset, VOID.triples, _int(n)))
-            g.add((d, VOID.subset, linkset))
-        return g
-
-    @staticmethod
-    def _counts(g: Graph, d: Node, st: Stats) -> None:
-        g.add((d, VOID.triples, _int(st.triples)))
-        g.add((d, VOID.entities, _int(st.entities)))
-        g.add((d, VOID.classes, _int(st.classes)))
-        g.add((d, VOID.properties, _int(st.properties)))
-        g.add((d, VOID.distinctSubjects, _int(st.subjects)))
-        g.add((d, VOID.distinctObjects, _int(st.objects)))
+        return void_description(
+            self.union_stats,
+            self.asserted_triples,
+            self.inferred_triples,
+            self.title,
+            sparql_endpoint=public + "sparql",
+            lookup_endpoint=public + "describe?iri=",
+            dumps=[
+                f"{public}graph/{name}{ext}"
+                for name in ("asserted", "inferred")
+                for ext in (".ttl", ".nt")
+            ],
+        )
 
     def service(self, public_base: str) -> Graph:
         """The SPARQL 1.1 Service Description of the endpoint at ``public_base + 'sparql'``."""
@@ -210,7 +109,3 @@ class Descriptions:
             g.add((graph, RDF.type, SD.Graph))
             g.add((graph, VOID.triples, _int(triples)))
         return g
-
-
-def _int(n: int) -> Literal:
-    return Literal(n, datatype=XSD.integer)

@@ -1,0 +1,215 @@
+"""A persistent on-disk Oxigraph store of the graph, for graphs too big to parse per process.
+
+``aifactories load --store DIR`` writes the asserted and inferred triples into an Oxigraph
+(RocksDB) store under ``DIR/oxigraph`` with a small ``DIR/aifactories-store.json`` beside it
+(triple counts, source files and their fingerprint, reasoner inconsistencies). ``query --store``
+and ``serve --store`` open it read-only: no Turtle is parsed and no closure computed again.
+The store is built in a sibling folder and swapped in when complete, so a failed or interrupted
+build never leaves a half-written store where a good one was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from aifactories import prefixes
+from aifactories.errors import InputError
+
+if TYPE_CHECKING:
+    from aifactories.graph import KnowledgeGraph
+
+META_FILE = "aifactories-store.json"
+DB_FOLDER = "oxigraph"
+STORE_FORMAT = 1
+
+
+@dataclass
+class OpenStore:
+    """A store opened read-only, with what ``load --store`` recorded about it."""
+
+    path: Path
+    store: ox.Store
+    meta: dict[str, Any]
+
+    @property
+    def inconsistencies(self) -> tuple[str, ...]:
+        return tuple(self.meta.get("inconsistencies", ()))
+
+    def is_stale(self) -> bool:
+        """Whether the files it was built from have changed since (by content)."""
+        from aifactories.cache import fingerprint
+
+        files = [Path(p) for p in self.meta.get("files", ())]
+        if not all(p.is_file() for p in files):
+            return True
+        return fingerprint(files) != self.meta.get("fingerprint")
+
+
+# --- Progress ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error when it is a terminal (rich); silent otherwise.
+
+    Yields ``advance(n)``. Without ``total`` the bar is a spinner with a running count.
+    """
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    try:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+    except ImportError:  # pragma: no cover - rich is a dependency; stay quiet without it
+        yield lambda n: None
+        return
+    columns = [SpinnerColumn(), TextColumn("{task.description}")]
+    if total is not None:
+        columns += [BarColumn(), MofNCompleteColumn()]
+    else:
+        columns += [TextColumn("{task.completed:,}")]
+    columns.append(TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=None) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _counted(items: Iterable[Any], advance: Callable[[int], None], every: int = 10_000) -> Iterator:
+    n = 0
+    for item in items:
+        yield item
+        n += 1
+        if n == every:
+            advance(n)
+            n = 0
+    advance(n)
+
+
+# --- Building ------------------------------------------------------------------------------
+
+
+def build_store(
+    directory: Path | str, extra: Sequence[Path | str] = (), kg: KnowledgeGraph | None = None
+) -> OpenStore:
+    """Write the project graph (+ ``extra``), asserted and inferred, as a store in ``directory``.
+
+    ``directory`` must be absent, empty, or a store written before (which is replaced).
+    """
+    from aifactories import cache
+    from aifactories.engines import knowledge_graph_quads
+
+    target = Path(directory)
+    _check_replaceable(target)
+    if kg is None:
+        from aifactories.graph import load
+
+        with progress("parsing and reasoning"):
+            kg = load(extra)
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        db = ox.Store(str(partial / DB_FOLDER))
+        total = len(kg.asserted) + len(kg.inferred)
+        with progress("writing the store", total) as advance:
+            db.bulk_extend(_counted(knowledge_graph_quads(kg), advance))
+        db.flush()
+        db.optimize()
+        counts = _counts(db)
+        del db  # closes the database before the folder moves
+        meta = {
+            "format": STORE_FORMAT,
+            "asserted": counts[prefixes.ASSERTED_GRAPH],
+            "inferred": counts[prefixes.INFERRED_GRAPH],
+            "files": [str(Path(p).resolve()) for p in kg.files],
+            "fingerprint": cache.fingerprint(list(kg.files)),
+            "inconsistencies": list(kg.inconsistencies),
+        }
+        (partial / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        _swap(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return open_store(target)
+
+
+def _counts(db: ox.Store) -> dict[str, int]:
+    out: dict[str, int] = {}
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    for row in db.query(query):
+        out[row["g"].value] = int(row["n"].value)
+    out.setdefault(prefixes.ASSERTED_GRAPH, 0)
+    out.setdefault(prefixes.INFERRED_GRAPH, 0)
+    return out
+
+
+def _check_replaceable(target: Path) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise InputError(f"{target}: exists and is not a folder")
+    if any(target.iterdir()) and not (target / META_FILE).is_file():
+        raise InputError(
+            f"{target}: folder is not empty and holds no store written by 'aifactories load "
+            "--store'; choose another folder"
+        )
+
+
+def _swap(partial: Path, target: Path) -> None:
+    """Put the finished store in place: rename the old one aside, rename, delete the old one."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(partial, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --- Opening -------------------------------------------------------------------------------
+
+
+def open_store(directory: Path | str) -> OpenStore:
+    """Open a store written by ``build_store`` read-only; InputError if it is not one."""
+    path = Path(directory)
+    meta_path = path / META_FILE
+    if not meta_path.is_file() or not (path / DB_FOLDER).is_dir():
+        raise InputError(
+            f"{path}: not a store written by 'aifactories load --store' (build it first)"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{meta_path}: unreadable store description: {exc}") from None
+    if meta.get("format") != STORE_FORMAT:
+        raise InputError(f"{path}: store written by another version; rebuild it with load --store")
+    try:
+        db = ox.Store.read_only(str(path / DB_FOLDER))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open the store: {exc}") from None
+    return OpenStore(path, db, meta)
+
+
+def knowledge_graph_from_store(opened: OpenStore) -> KnowledgeGraph:
+    """rdflib graphs read from the store (for the rdflib engine and the web pages)."""
+    from aifactories.cache import knowledge_graph_from_quads
+
+    quads = opened.store.quads_for_pattern(None, None, None, None)
+    files = tuple(Path(p) for p in opened.meta.get("files", ()))
+    return knowledge_graph_from_quads(quads, files, opened.inconsistencies)
