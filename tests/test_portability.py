@@ -18,11 +18,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pytest
-from queries.goldens import golden_files, read_golden
 from rdflib.term import Node
 
 from aifactories import catalogue
 from aifactories.graph import KnowledgeGraph
+from queries.goldens import golden_files, read_golden
 
 ox = pytest.importorskip("pyoxigraph")
 

@@ -67,8 +67,10 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
     folder = tmp_path_factory.mktemp("oxigraph")
     port = _free_port()
+    # --timeout-s: a runaway query fails its test instead of holding the server
+    command = [OXIGRAPH, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
-        [OXIGRAPH, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
+        [*command, "--timeout-s", "30"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -408,7 +408,7 @@ def _curie(iri: str) -> str:
         ns = str(namespace)
         if iri.startswith(ns) and len(ns) > len(best):
             best, found = ns, prefix
-    return f"{found}:{iri[len(best):]}" if best else f"<{iri}>"
+    return f"{found}:{iri[len(best) :]}" if best else f"<{iri}>"
 
 
 # --- Parameters ----------------------------------------------------------------------------
@@ -458,9 +458,7 @@ def _lookup_failed(param: Param, exc: Exception) -> ParameterError:
     return ParameterError(f"parameter {param.name!r} ({param.type_curie}): {exc}")
 
 
-def bind_parameters(
-    query: StoredQuery, values: Mapping[str, str], graph: Graph
-) -> dict[str, Node]:
+def bind_parameters(query: StoredQuery, values: Mapping[str, str], graph: Graph) -> dict[str, Node]:
     """Check and convert parameter values for ``query``: parameter name -> rdflib term.
 
     ``check_parameters``, then entity values are resolved against ``graph`` (pass the union, so
@@ -531,9 +529,7 @@ def check_literal(param: Param, value: str) -> tuple[str, str | None]:
         return text, param.type
     if param.type == XSD_NS + "integer":
         if not _INTEGER.match(text):
-            raise ParameterError(
-                f"parameter {param.name!r}: expected an integer, got {value!r}"
-            )
+            raise ParameterError(f"parameter {param.name!r}: expected an integer, got {value!r}")
         return str(int(text)), param.type
     return value, None
 
@@ -570,7 +566,7 @@ def prepared_query(query: StoredQuery) -> Query:
 
 
 def is_ordered(query: StoredQuery) -> bool:
-    """Whether the query sorts its results (an ORDER BY at the top), so their order is meaningful."""
+    """Whether the query sorts its results (a top-level ORDER BY): their order is meaningful."""
     node: Any = prepared_query(query).algebra
     while node is not None and getattr(node, "name", None) != "OrderBy":
         node = node.get("p") if hasattr(node, "get") else None
@@ -857,7 +853,8 @@ A file is named `NNN_slug.rq` (the slug is the query's name) and starts with `#+
   (`true`/`false`) are optional. Without a default a parameter is required unless it says
   `required: false` (then it is simply left unbound).
 - `type` is a class of entities (`aif:AIFactory`, `aif:Organisation`, `aif:Country`,
-  `skos:Concept`, ...) or one of `xsd:date` (`YYYY-MM-DD`), `xsd:string`, `xsd:integer`.
+  `skos:Concept`, ...; `rdfs:Resource` accepts any entity) or one of `xsd:date` (`YYYY-MM-DD`),
+  `xsd:string`, `xsd:integer`.
 - The parameter `name` is the variable `?_name` in the query. Values are bound to the parsed
   query (`initBindings`), never pasted into its text. An entity value is an IRI, a CURIE, or an
   exact label or acronym (case-insensitive) of an instance of `type`; an unknown or ambiguous
@@ -865,8 +862,21 @@ A file is named `NNN_slug.rq` (the slug is the query's name) and starts with `#+
 - The header is read strictly: an unknown key, a bad indent, an undeclared or unused `?_name`
   is an error naming the file and line.
 
-Expected answers for every query, written by hand from the seed and the reference tables, are in
-`tests/queries/expected/` (`NAME.csv`, or `NAME__SET.csv` with `# param: key=value` lines on top).
+A query that returns entities returns a label beside each (`?x` and `?xLabel`); a query whose
+rows have a meaningful order says so with a total `ORDER BY`.
+
+## Expected answers
+
+Every query has expected answers in `tests/queries/expected/`, written by hand from the seed press
+release and the reference tables, never copied from program output: `NAME.csv`, or
+`NAME__SET.csv` for each parameter set (at least two per parametrised query), with
+`# param: key=value` lines on top and `# note:` lines saying where the answer comes from. The
+header is the query's columns; a cell is an IRI as a CURIE (or `<iri>`), a literal's text (numbers
+compare by value), or empty for unbound; a column of `*` only is not compared (free-text labels,
+identifiers of qualified nodes). CONSTRUCT answers list `predicate,object` pairs (or whole
+triples) for the predicates named in a `# predicates:` line. Results compare as multisets, and in
+order when the query has an `ORDER BY`. `tests/test_portability.py` runs every query on Oxigraph
+too and requires the same answers.
 
 ## Catalogue
 """
@@ -874,7 +884,7 @@ Expected answers for every query, written by hand from the seed and the referenc
 
 def render_markdown(catalogue: Catalogue) -> str:
     """The catalogue page, ``docs/queries.md``: the header format, then one section per query."""
-    parts = [MARKDOWN_INTRO, "", "| # | name | form | params | summary |", "|---|---|---|---|---|"]
+    parts = [MARKDOWN_INTRO, "| # | name | form | params | summary |", "|---|---|---|---|---|"]
     for q in catalogue:
         params = ", ".join(f"`{p.name}`" for p in q.params) or "—"
         parts.append(
@@ -884,6 +894,9 @@ def render_markdown(catalogue: Catalogue) -> str:
         parts += ["", f"### {q.name}", "", q.description, ""]
         parts.append(f"- File: `queries/{q.file_name}` ({q.form})")
         parts.append(f"- Tags: {', '.join(q.tags)}")
+        columns = result_columns(q)
+        if columns:
+            parts.append("- Columns: " + ", ".join(f"`{c}`" for c in columns))
         if q.params:
             parts.append("- Parameters:")
             for p in q.params:
@@ -895,6 +908,13 @@ def render_markdown(catalogue: Catalogue) -> str:
         )
         parts += ["", "```sh", f"aifactories query {q.name} {example}".rstrip(), "```"]
     return "\n".join(parts) + "\n"
+
+
+def result_columns(query: StoredQuery) -> list[str]:
+    """The variables a SELECT query returns, in order (empty for other forms)."""
+    if query.form != "SELECT":
+        return []
+    return [str(v) for v in prepared_query(query).algebra.get("PV", [])]
 
 
 def _example_value(param: Param) -> str:

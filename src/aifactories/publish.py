@@ -66,55 +66,44 @@ class StoreKind:
     """How one product lays out its endpoints under a base URL.
 
     ``strip`` are path endings removed from ``--endpoint`` to find the base; the Graph Store and
-    query endpoints are the base plus ``gsp_path`` and ``query_path``.
+    query endpoints are the base plus ``gsp_path`` and ``query_path``, except that an
+    ``--endpoint`` ending in one of ``query_endings`` is the query endpoint as given.
     """
 
     name: str
     strip: tuple[str, ...]
     gsp_path: str
     query_path: str
+    query_endings: tuple[str, ...] = ()
     graph_param: str = "graph"
     content_type: str = "application/n-triples"
     auth: str = "basic"
-    example: str = ""
 
 
 STORES: dict[str, StoreKind] = {
     kind.name: kind
     for kind in (
-        StoreKind(
-            "oxigraph",
-            ("/query", "/store", "/update"),
-            "/store",
-            "/query",
-            example="http://localhost:7878/query",
-        ),
+        StoreKind("oxigraph", ("/query", "/store", "/update"), "/store", "/query", ("/query",)),
         StoreKind(
             "fuseki",
             ("/sparql", "/query", "/data", "/get", "/update"),
             "/data",
             "/sparql",
-            example="http://localhost:3030/aifactories/sparql",
+            ("/sparql", "/query"),
         ),
-        StoreKind(
-            "graphdb",
-            ("/rdf-graphs/service", "/statements"),
-            "/rdf-graphs/service",
-            "",
-            example="http://localhost:7200/repositories/aifactories",
-        ),
+        StoreKind("graphdb", ("/rdf-graphs/service", "/statements"), "/rdf-graphs/service", ""),
         StoreKind(
             "virtuoso",
             ("/sparql-graph-crud-auth", "/sparql-graph-crud", "/sparql-auth", "/sparql"),
             "/sparql-graph-crud-auth",
             "/sparql",
+            ("/sparql", "/sparql-auth"),
             graph_param="graph-uri",
             # Virtuoso's Graph Store reads Turtle (N-Triples is a subset of it).
             content_type="text/turtle",
             auth="digest",
-            example="http://localhost:8890/sparql",
         ),
-        StoreKind("qlever", (), "/", "/", example="http://localhost:7001/"),
+        StoreKind("qlever", (), "/", "/"),
     )
 }
 
@@ -151,12 +140,14 @@ def endpoints(url: str, store: str = "oxigraph", *, graph_store: str | None = No
     if kind is None:
         raise InputError(f"unknown server {store!r}; choose one of {', '.join(STORES)}")
     base = check_url(url).rstrip("/")
+    query = None
     for ending in kind.strip:
         if base.endswith(ending):
+            query = base if ending in kind.query_endings else None
             base = base[: -len(ending)]
             break
     gsp = check_url(graph_store, "--graph-store") if graph_store else base + kind.gsp_path
-    return Endpoints(kind, gsp, base + kind.query_path)
+    return Endpoints(kind, gsp, query or base + kind.query_path)
 
 
 # --- Credentials -----------------------------------------------------------------------------
@@ -337,7 +328,7 @@ def batches(triples: Iterable[Triple], size: int) -> Iterator[list[Triple]]:
     parent: dict[Node, Node] = {}
 
     def find(node: Node) -> Node:
-        while parent[node] is not node:
+        while parent[node] != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
         return node
@@ -352,7 +343,7 @@ def batches(triples: Iterable[Triple], size: int) -> Iterator[list[Triple]]:
             parent.setdefault(node, node)
         if len(blanks) == 2:
             a, b = find(blanks[0]), find(blanks[1])
-            if a is not b:
+            if a != b:
                 parent[b] = a
         linked.append((blanks[0], triple))
     for start in range(0, len(plain), size):

@@ -39,6 +39,8 @@ from aifactories.namespaces import ONTOLOGY_IRI, bind_prefixes, new_graph
 from aifactories.void import DATA_LICENSE, DATASET_IRI, stats, void_description
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+#: dcat:version is DCAT 3; rdflib's DCAT namespace is DCAT 2.
+DCAT_VERSION = URIRef(str(DCAT) + "version")
 IANA = "https://www.iana.org/assignments/media-types/"
 TITLE = "AI Factories Knowledge Graph"
 DESCRIPTION = (
@@ -289,7 +291,7 @@ def dcat_description(
     g.add((d, DCTERMS.license, DATA_LICENSE))
     for creator in ontology.objects(URIRef(ONTOLOGY_IRI), DCTERMS.creator):
         g.add((d, DCTERMS.creator, creator))
-    g.add((d, DCAT.version, Literal(result.version)))
+    g.add((d, DCAT_VERSION, Literal(result.version)))
     g.add((d, OWL.versionInfo, Literal(result.version)))
     g.add((d, DCTERMS.issued, Literal(issued.isoformat(), datatype=XSD.date)))
     g.add((d, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))

@@ -10,10 +10,10 @@ comment lines, then a CSV table whose header is the query's projected variables:
 Cells: empty = unbound; ``<iri>`` or a CURIE with a project prefix = that IRI; anything else = a
 literal's text (language tag and datatype are not written; numbers compare by value, so ``30000000``
 matches ``30000000.0``). A column whose every cell is ``*`` is not compared (used for free-text
-labels and for identifiers of qualified nodes that no source fixes). ASK goldens have the header ``boolean`` and one row ``true`` or ``false``.
-CONSTRUCT goldens have the header ``subject,predicate,object`` (whole triples) or
-``predicate,object`` (pairs, counted per triple, so qualified nodes need no names), restricted to
-the ``# predicates`` given.
+labels and for identifiers of qualified nodes that no source fixes). ASK goldens have the header
+``boolean`` and one row ``true`` or ``false``. CONSTRUCT goldens have the header
+``subject,predicate,object`` (whole triples) or ``predicate,object`` (pairs, counted per triple,
+so qualified nodes need no names), restricted to the ``# predicates`` given.
 """
 
 from __future__ import annotations
