@@ -13,7 +13,7 @@ from aifactories.terms import curie
 from aifactories.validation import validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import generate  # noqa: E402
+import generate
 
 
 def test_same_arguments_same_bytes(tmp_path: Path) -> None:
