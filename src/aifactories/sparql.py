@@ -84,7 +84,7 @@ def prepare(text: str, *, init_ns: Mapping[str, Any] | None = None) -> Query:
             "FROM / FROM NAMED are not allowed: queries run on the project graph and never "
             "load remote data"
         )
-    if _contains(query.algebra, "ServiceGraphPattern"):
+    if algebra_contains(query.algebra, "ServiceGraphPattern"):
         raise QuerySyntaxError("SERVICE is not allowed: queries run offline on the project graph")
     return query
 
@@ -102,7 +102,7 @@ def _one_line(exc: Exception) -> str:
     return text or type(exc).__name__
 
 
-def _contains(node: Any, name: str) -> bool:
+def algebra_contains(node: Any, name: str) -> bool:
     """Whether the algebra tree has a node called ``name`` (CompValues are dicts with ``.name``)."""
     stack = [node]
     while stack:

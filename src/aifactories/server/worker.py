@@ -25,6 +25,7 @@ from rdflib.term import Node
 from aifactories.errors import AIFactoriesError
 from aifactories.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, new_graph
 from aifactories.server import negotiation as neg
+from aifactories.sparql import algebra_contains
 
 #: The named graphs a query may address with FROM / FROM NAMED / the protocol parameters.
 KNOWN_GRAPHS: tuple[str, ...] = (str(ASSERTED_GRAPH), str(INFERRED_GRAPH))
@@ -118,7 +119,7 @@ def run_sparql(task: SparqlTask, state: WorkerState) -> Reply:
         query = translateQuery(parsed, initNs=PREFIXES)
     except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix
         return Reply.fail(400, f"SPARQL error: {_one_line(exc)}")
-    if _contains(query.algebra, "ServiceGraphPattern"):
+    if algebra_contains(query.algebra, "ServiceGraphPattern"):
         return Reply.fail(
             400, "SERVICE is not allowed: this endpoint answers from its own graph, offline"
         )
@@ -151,20 +152,6 @@ def _form(algebra_name: str) -> str:
 def _unknown_graphs(clauses: Sequence[Any]) -> list[str]:
     names = [str(c.default or c.named) for c in clauses]  # CompValue attributes, None if unset
     return [f"<{n}>" for n in names if n not in KNOWN_GRAPHS]
-
-
-def _contains(node: Any, name: str) -> bool:
-    """Whether the algebra tree has a node called ``name`` (CompValues are dicts with .name)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if getattr(item, "name", None) == name:
-            return True
-        if isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return False
 
 
 def _one_line(exc: BaseException) -> str:
