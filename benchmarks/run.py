@@ -351,14 +351,11 @@ def oxigraph_only(size: int, rec: Recorder, runs: int) -> None:
 def slopes(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Least-squares slope of log(time) against log(triples), per step and path."""
     out: dict[str, dict[str, float]] = {}
-    steps = {r["step"] for r in rows if r["graph"] != "shipped"}
+    rows = [r for r in rows if r["graph"] != "shipped" and not r["graph"].endswith("*")]
+    steps = {r["step"] for r in rows}
     for step in sorted(steps):
         for key in ("plain_s", "fast_s"):
-            pts = [
-                (r["triples"], r[key])
-                for r in rows
-                if r["step"] == step and r["graph"] != "shipped" and r[key]
-            ]
+            pts = [(r["triples"], r[key]) for r in rows if r["step"] == step and r[key]]
             if len({t for t, _ in pts}) < 2:
                 continue
             xs = [math.log(t) for t, _ in pts]
@@ -413,7 +410,10 @@ def plot(rows: list[dict[str, Any]], target: Path) -> bool:
             pts = sorted(
                 (r["triples"], r[key])
                 for r in rows
-                if r["step"] == step and r["graph"] != "shipped" and r[key]
+                if r["step"] == step
+                and r["graph"] != "shipped"
+                and not r["graph"].endswith("*")
+                and r[key]
             )
             if len(pts) >= 2:
                 ax.plot(*zip(*pts, strict=True), style, label=f"{step.split(' (')[0]} - {who}")
