@@ -109,6 +109,17 @@ class Param:
         """The query variable this parameter binds, without the ``?``."""
         return "_" + self.name
 
+    def as_dict(self) -> dict[str, Any]:
+        """The parameter as JSON-ready data (CLI listing, REST API, OpenAPI)."""
+        return {
+            "name": self.name,
+            "type": self.type_curie,
+            "type_iri": str(self.type),
+            "default": self.default,
+            "required": self.required,
+            "description": self.description,
+        }
+
 
 @dataclass(frozen=True)
 class StoredQuery:
@@ -772,17 +783,7 @@ def describe_catalogue(catalogue: Catalogue) -> list[dict[str, Any]]:
             "summary": q.summary,
             "description": q.description,
             "tags": list(q.tags),
-            "params": [
-                {
-                    "name": p.name,
-                    "type": p.type_curie,
-                    "type_iri": str(p.type),
-                    "default": p.default,
-                    "required": p.required,
-                    "description": p.description,
-                }
-                for p in q.params
-            ],
+            "params": [p.as_dict() for p in q.params],
         }
         for q in catalogue
     ]

@@ -37,18 +37,7 @@ def describe_query(query: Any, root: str) -> dict[str, Any]:
         "description": query.description,
         "tags": list(query.tags),
         "form": query.form,
-        "parameters": [
-            {
-                "name": p.name,
-                "type": p.type_curie,
-                "type_iri": str(p.type),
-                "default": p.default,
-                "required": p.required,
-                "description": p.description,
-                "schema": param_schema(p),
-            }
-            for p in query.params
-        ],
+        "parameters": [{**p.as_dict(), "schema": param_schema(p)} for p in query.params],
         "url": f"{root}/api/queries/{query.name}",
         "sparql": query.text,
     }
