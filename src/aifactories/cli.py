@@ -563,8 +563,10 @@ def release_command(out_dir: Path, force: bool, prior_version: str | None) -> No
     """Write a versioned, self-describing linked-data release into OUT_DIR/<version>/.
 
     Every export format, gzip'd N-Quads, context.jsonld, the ontology (Turtle and pyLODE HTML),
-    a DCAT description with checksums (dataset.ttl), VoID (void.ttl) and SHA256SUMS. The
-    version is the ontology's owl:versionInfo; the folder appears whole or not at all.
+    a DCAT-AP 3 description with checksums (dataset.ttl), VoID (void.ttl) and SHA256SUMS. The
+    version is the ontology's owl:versionInfo; the folder appears whole or not at all. The same
+    data gives byte-identical files; dates come from SOURCE_DATE_EPOCH or the ontology's
+    dcterms:modified, never the clock.
     """
     from aifactories.graph import load as load_graph
     from aifactories.release import release

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from rdflib.term import Node
 
-from aifactories.namespaces import ASSERTED_GRAPH, BASE, INFERRED_GRAPH, PREFIXES, new_graph
+from aifactories.namespaces import ASSERTED_GRAPH, BASE, INFERRED_GRAPH, new_graph
 
 #: The dataset as a whole (both named graphs); VoID's and DCAT's subject.
 DATASET_IRI = URIRef(BASE + "dataset")
@@ -23,8 +23,6 @@ DATASET_IRI = URIRef(BASE + "dataset")
 URI_SPACE = BASE + "id/"
 #: The licence of the data.
 DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-#: Vocabularies the data uses, by prefix.
-VOCABULARIES = ("aif", "org", "skos", "schema", "dcterms", "prov", "foaf", "dcat")
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,8 @@ class Stats:
     class_partitions: tuple[tuple[URIRef, int], ...]
     property_partitions: tuple[tuple[URIRef, int], ...]
     links: tuple[tuple[str, URIRef, int], ...]
+    #: Namespaces of the classes and properties in use (``void:vocabulary``), sorted.
+    vocabularies: tuple[str, ...] = ()
 
 
 def stats(graph: Graph) -> Stats:
@@ -76,6 +76,7 @@ def stats(graph: Graph) -> Stats:
         links=tuple(
             sorted((space, p, n) for (space, p), n in links.items() if URIRef(space) not in vocab)
         ),
+        vocabularies=tuple(sorted({_space(str(term)) for term in vocab})),
     )
 
 
@@ -111,8 +112,8 @@ def void_description(
     g.add((d, VOID.exampleResource, URIRef(BASE + "id/factory/jaif")))
     for dump in dumps:
         g.add((d, VOID.dataDump, URIRef(dump)))
-    for prefix in VOCABULARIES:
-        g.add((d, VOID.vocabulary, URIRef(str(PREFIXES[prefix]))))
+    for namespace in st.vocabularies:
+        g.add((d, VOID.vocabulary, URIRef(namespace)))
     g.add((d, VOID.triples, xsd_integer(st.triples)))
     g.add((d, VOID.entities, xsd_integer(st.entities)))
     g.add((d, VOID.classes, xsd_integer(st.classes)))
