@@ -75,7 +75,7 @@ async def run_scenario(
     errors = 0
     issued = 0
     deadline = time.perf_counter() + seconds
-    headers = {"Accept": "text/html"} if not path.startswith("/api") else {}
+    headers = {"Accept": "text/html"} if path.startswith("/id") else {}
 
     async def client(http: httpx.AsyncClient) -> None:
         nonlocal errors, issued

@@ -350,7 +350,8 @@ def query(
     default=2,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Query worker processes (a runaway query holds one until its timeout).",
+    help="Server processes (Oxigraph; a query past its timeout retires its process), "
+    "or query worker processes (--engine rdflib).",
 )
 @click.option("--root-path", default="", help="Path prefix when served behind a proxy.")
 @click.option(
@@ -389,19 +390,32 @@ def serve(
         row_cap=row_cap,
         workers=workers,
         root_path=root_path.rstrip("/"),
+        engine=engine,
     )
-    from aifactories import catalogue
-
-    catalogue.use_engine(engine)  # stored queries; inherited by the query workers
+    store = None
     if store_dir is not None:
         from aifactories.store import knowledge_graph_from_store, open_store
 
-        kg = knowledge_graph_from_store(open_store(store_dir))
+        opened = open_store(store_dir)
+        kg = knowledge_graph_from_store(opened)
+        store = opened.store
     else:
         kg = load()
-    app = create_app(kg, settings, load_catalogue())
+        if engine == "oxigraph":
+            from aifactories.cache import load_store
+
+            store = load_store()  # the closure cache, read once, before any fork
+    app = create_app(kg, settings, load_catalogue(), store)
     click.echo(f"Serving on http://{host}:{port}{settings.root_path}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, root_path=settings.root_path)
+    config = {"host": host, "port": port, "log_level": log_level, "root_path": settings.root_path}
+    if engine == "rdflib":
+        uvicorn.run(app, **config)
+        return
+    from aifactories.server.supervisor import serve as supervise
+
+    code = supervise(app, processes=workers, timeout_graceful_shutdown=timeout + 1, **config)
+    if code:
+        raise SystemExit(code)
 
 
 # --- load: warm the cache, or write an on-disk store --------------------------------------

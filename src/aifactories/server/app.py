@@ -1,7 +1,8 @@
-"""The ASGI application: routes, CORS, errors, static files and the worker pool's life cycle.
+"""The ASGI application: routes, CORS, errors, static files and the query runner's life cycle.
 
-``create_app`` takes the loaded graph (``aifactories.graph.load()`` by default) and prepares
-everything once; every handler is async and runs no thread, so the query pool can fork safely.
+``create_app`` takes the loaded graph (``aifactories.graph.load()`` by default) and the store,
+and prepares everything once. Handlers are async; queries run on the runner's threads
+(Oxigraph) or in its forked pool (rdflib, whose workers fork before any thread exists).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -53,6 +55,8 @@ async def health(request: Request) -> Response:
     pool = site.pool
     body = {
         "status": "ok",
+        "engine": site.settings.engine,
+        "process": os.getpid(),
         "workers": pool.size,
         "idle": pool.idle,
         "restarts": pool.restarts,
@@ -87,8 +91,13 @@ def create_app(
     kg: KnowledgeGraph | None = None,
     settings: Settings | None = None,
     catalogue: Any | None = None,
+    store: Any | None = None,
 ) -> Starlette:
-    """The server for ``kg`` (default: the project graph) and the stored-query catalogue."""
+    """The server for ``kg`` (default: the project graph) and the stored-query catalogue.
+
+    ``store`` is the pyoxigraph Store the Oxigraph engine queries (an on-disk store opened
+    read-only, or the closure cache loaded); without it one is filled from ``kg``, once.
+    """
     settings = settings or Settings()
     if kg is None:
         from aifactories.graph import load
@@ -98,14 +107,14 @@ def create_app(
         from aifactories.catalogue import load_catalogue
 
         catalogue = load_catalogue()
-    site = Site(kg, settings, catalogue)
+    site = Site(kg, settings, catalogue, store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gc.collect()
         gc.freeze()  # keep the graph's pages shared with the forked workers
         site.pool.start()
-        log.info("query pool: %d workers, %g s timeout", settings.workers, settings.timeout)
+        log.info("queries: %s engine, %g s timeout", settings.engine, settings.timeout)
         try:
             yield
         finally:

@@ -68,9 +68,12 @@ GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, NTRIPLES, JSONLD, RDFXML)
 #: A linked-data resource: a page for people first, then the graph formats.
 PAGE_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
 
+#: What an ASK answer is offered in: SPARQL 1.1 defines CSV and TSV for SELECT results only.
+BOOLEAN_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML)
+
 FORMS_OFFER: dict[str, tuple[Format, ...]] = {
     "SELECT": RESULT_FORMATS,
-    "ASK": RESULT_FORMATS,
+    "ASK": BOOLEAN_FORMATS,
     "CONSTRUCT": GRAPH_FORMATS,
     "DESCRIBE": GRAPH_FORMATS,
 }

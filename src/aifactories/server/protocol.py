@@ -2,7 +2,9 @@
 
 GET ``?query=``, POST form-encoded, POST ``application/sparql-query``; ``default-graph-uri`` and
 ``named-graph-uri`` override the query's FROM / FROM NAMED. Any update operation is refused with
-403 before anything is parsed. Queries run in the worker pool (timeout, row cap, no network).
+403 before anything is parsed, a body in any charset but UTF-8 with 400. A graph named by the
+dataset parameters or FROM that the store does not hold is an empty graph, never fetched.
+Queries run on the server's runner (timeout, row cap, no network).
 """
 
 from __future__ import annotations
@@ -20,21 +22,24 @@ from aifactories.server.responses import (
     rdf_response,
     site_of,
 )
-from aifactories.server.worker import SparqlTask
+from aifactories.server.worker import UPDATE_REFUSED, SparqlTask
 
 #: Largest request body accepted (a query, not a data upload).
 MAX_BODY = 1_000_000
-UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 async def sparql(request: Request) -> Response:
-    """The protocol endpoint; without a query, GET answers the service description."""
+    """The protocol endpoint; without a query, GET (and HEAD) answer the service description."""
     params: list[tuple[str, str]] = list(request.query_params.multi_items())
     if request.method == "POST":
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype, charset = _content_type(request.headers.get("content-type", ""))
         if ctype == "application/sparql-update":
             return error_response(request, 403, UPDATE_REFUSED)
+        if charset not in (None, "utf-8", "utf8"):
+            return error_response(
+                request, 400, f"the request body must be UTF-8, not charset={charset}"
+            )
         body = await _body(request)
         if body is None:
             return error_response(request, 413, f"the request body is over {MAX_BODY} bytes")
@@ -60,7 +65,7 @@ async def sparql(request: Request) -> Response:
         return error_response(request, 403, UPDATE_REFUSED)
     queries = values.get("query", [])
     if not queries:
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return service_description(request, values.get("format", []))
         return error_response(request, 400, "no query: send it as the 'query' parameter")
     if len(queries) > 1:
@@ -73,9 +78,21 @@ async def sparql(request: Request) -> Response:
         accept=request.headers.get("accept"),
         formats=tuple(values.get("format", [])),
         row_cap=site.settings.row_cap,
+        base_iri=public_base(request) + "sparql",
     )
     reply = await site.pool.submit(task)
     return from_reply(request, reply)
+
+
+def _content_type(header: str) -> tuple[str, str | None]:
+    """The media type of a Content-Type header, and its charset parameter if any (lower case)."""
+    media, *rest = header.split(";")
+    charset = None
+    for param in rest:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.strip().lower(), charset
 
 
 async def _body(request: Request) -> bytes | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import rdflib.plugins.sparql
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import Dataset, Graph
@@ -29,6 +30,7 @@ from aifactories.server.descriptions import Descriptions
 from aifactories.server.linked_data import LinkedData
 from aifactories.server.network import Network
 from aifactories.server.pool import QueryPool
+from aifactories.server.runner import Runner
 from aifactories.server.worker import WorkerState, rdf_bytes
 
 log = logging.getLogger("aifactories.server")
@@ -47,15 +49,22 @@ class Settings:
     base_iri: str = BASE
     timeout: float = 10.0
     row_cap: int = 10_000
+    #: Server processes (Oxigraph) or forked query workers (rdflib).
     workers: int = 2
     worker_memory_mb: int = 2048
     root_path: str = ""
+    #: ``oxigraph``: queries run on threads over the store opened once; ``rdflib``: the pool.
+    engine: str = "oxigraph"
+    #: Query threads per server process (Oxigraph engine).
+    threads: int = 4
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
             raise ValueError(f"the base IRI must end with '/': {self.base_iri!r}")
-        if self.timeout <= 0 or self.row_cap < 1 or self.workers < 1:
-            raise ValueError("timeout, row cap and workers must be positive")
+        if self.timeout <= 0 or self.row_cap < 1 or self.workers < 1 or self.threads < 1:
+            raise ValueError("timeout, row cap, workers and threads must be positive")
+        if self.engine not in ("oxigraph", "rdflib"):
+            raise ValueError(f"unknown engine {self.engine!r}: oxigraph or rdflib")
 
 
 @dataclass(frozen=True)
@@ -69,22 +78,40 @@ class StaticFile:
 class Site:
     """The server's prepared state: graph views, pool, templates, static files, caches."""
 
-    def __init__(self, kg: KnowledgeGraph, settings: Settings, catalogue: Any | None) -> None:
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        settings: Settings,
+        catalogue: Any | None,
+        store: ox.Store | None = None,
+    ) -> None:
         self.kg = kg
         self.settings = settings
         self.catalogue = catalogue
         self.linked = LinkedData(kg.union, kg.asserted, settings.base_iri, settings.root_path)
         self.network = Network(kg.union)
         self.descriptions = Descriptions(kg.union, kg.asserted, kg.inferred, TITLE)
-        # the default graph is the union of the named graphs (asserted + inferred)
-        source = kg.dataset()
-        self.dataset = Dataset(store=source.store, default_union=True)
-        self.pool = QueryPool(
-            WorkerState(dataset=self.dataset, union=kg.union, kg=kg, catalogue=catalogue),
-            size=settings.workers,
-            timeout=settings.timeout,
-            memory_mb=settings.worker_memory_mb,
+        self.store: ox.Store | None = None
+        self.dataset: Dataset | None = None
+        if settings.engine == "oxigraph":
+            # opened (or filled) once here, before any fork; every query route reads it
+            self.store = store if store is not None else _store_of(kg)
+        else:
+            # the default graph is the union of the named graphs (asserted + inferred)
+            self.dataset = Dataset(store=kg.dataset().store, default_union=True)
+        state = WorkerState(
+            dataset=self.dataset, union=kg.union, kg=kg, catalogue=catalogue, store=self.store
         )
+        pool = None
+        if self.store is None:
+            pool = QueryPool(
+                state,
+                size=settings.workers,
+                timeout=settings.timeout,
+                memory_mb=settings.worker_memory_mb,
+            )
+        #: Runs every query (``pool`` keeps the name the page handlers use).
+        self.pool = Runner(state, timeout=settings.timeout, threads=settings.threads, pool=pool)
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -99,8 +126,8 @@ class Site:
         self._prepare_queries()
 
     def _prepare_queries(self) -> None:
-        """Parse every stored query now, so forked workers inherit the parsed forms."""
-        if self.catalogue is None:
+        """Parse every stored query now, so rdflib's forked workers inherit the parsed forms."""
+        if self.catalogue is None or self.store is not None:
             return
         from aifactories.catalogue import prepared_query
         from aifactories.errors import AIFactoriesError
@@ -131,6 +158,13 @@ class Site:
         self.svg_cache.move_to_end(key)
         while len(self.svg_cache) > 64:
             self.svg_cache.popitem(last=False)
+
+
+def _store_of(kg: KnowledgeGraph) -> ox.Store:
+    """An in-memory Oxigraph store of ``kg``'s asserted and inferred graphs."""
+    from aifactories.engines import OxigraphEngine
+
+    return OxigraphEngine.from_knowledge_graph(kg).store
 
 
 def load_static(folder: Path) -> dict[str, StaticFile]:

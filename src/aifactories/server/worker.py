@@ -1,8 +1,14 @@
-"""What a query worker does: run one task on the graph and answer with bytes ready to send.
+"""Run one task on the graph and answer with bytes ready to send.
 
-Runs inside a forked worker process (see ``pool``), so everything here is plain blocking code.
-Every task returns a ``Reply``; expected failures (bad query, bad parameter, nothing acceptable)
-are replies with a 4xx status and a one-line message, never exceptions crossing the pipe.
+Plain blocking code, run either on a thread of the server process (the Oxigraph engine:
+pyoxigraph releases the GIL while it evaluates) or inside a forked worker (the rdflib engine,
+see ``pool``). Every task returns a ``Reply``; expected failures (bad query, bad parameter,
+nothing acceptable) are replies with a 4xx status and a one-line message, never exceptions.
+
+On the Oxigraph engine the store the server opened once answers every query: the protocol's
+dataset parameters become pyoxigraph's ``default_graph``/``named_graphs``; a graph the store
+does not hold is an empty graph (never fetched); SERVICE is refused before anything runs, since
+pyoxigraph would otherwise call the remote endpoint.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -22,13 +30,12 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 from rdflib.term import Node
 
+from aifactories import engines, prefixes
 from aifactories.errors import AIFactoriesError
-from aifactories.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, new_graph
+from aifactories.namespaces import PREFIXES, new_graph
 from aifactories.server import negotiation as neg
 from aifactories.sparql import algebra_contains
 
-#: The named graphs a query may address with FROM / FROM NAMED / the protocol parameters.
-KNOWN_GRAPHS: tuple[str, ...] = (str(ASSERTED_GRAPH), str(INFERRED_GRAPH))
 #: Response header set when results were cut at the row cap; its value is the cap.
 TRUNCATED_HEADER = "X-Results-Truncated"
 
@@ -58,6 +65,8 @@ class SparqlTask:
     accept: str | None = None
     formats: tuple[str, ...] = ()
     row_cap: int = 10_000
+    #: What relative IRIs in the query resolve against: the endpoint's own URL.
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +90,27 @@ class DotTask:
 
 @dataclass
 class WorkerState:
-    """What a worker needs, built once in the server process and inherited by fork."""
+    """What a task needs, built once in the server process (and inherited by forked workers).
 
-    dataset: Dataset
-    union: Graph
+    With ``store`` set, the Oxigraph engine answers every query; without, rdflib's evaluator
+    over ``dataset`` does (``serve --engine rdflib``).
+    """
+
+    dataset: Dataset | None
+    union: Graph | None
     kg: Any  # aifactories.graph.KnowledgeGraph (typed loosely: the catalogue wants it)
     catalogue: Any | None = None
+    store: ox.Store | None = None
+    _engine: Any = field(default=None, repr=False)
+
+    def engine(self) -> engines.Engine:
+        """The engine stored queries run on: Oxigraph over ``store``, else rdflib over ``kg``."""
+        if self._engine is None:
+            if self.store is not None:
+                self._engine = engines.OxigraphEngine(self.store)
+            else:
+                self._engine = engines.RdflibEngine(self.kg)
+        return self._engine
 
 
 def execute(task: object, state: WorkerState) -> Reply:
@@ -107,6 +131,9 @@ def execute(task: object, state: WorkerState) -> Reply:
 
 def run_sparql(task: SparqlTask, state: WorkerState) -> Reply:
     """Parse, check, run and serialise one protocol query."""
+    if state.store is not None:
+        return run_sparql_oxigraph(task, state.store)
+    assert state.dataset is not None
     try:
         parsed = parseQuery(task.query)
     except Exception as exc:  # pyparsing's ParseException and friends: the parser's message
@@ -114,15 +141,13 @@ def run_sparql(task: SparqlTask, state: WorkerState) -> Reply:
             parseUpdate(task.query)
         except Exception:
             return Reply.fail(400, f"SPARQL syntax error: {_one_line(exc)}")
-        return Reply.fail(403, "SPARQL Update is not allowed: this endpoint is read-only")
+        return Reply.fail(403, UPDATE_REFUSED)
     try:
         query = translateQuery(parsed, initNs=PREFIXES)
     except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix
         return Reply.fail(400, f"SPARQL error: {_one_line(exc)}")
     if algebra_contains(query.algebra, "ServiceGraphPattern"):
-        return Reply.fail(
-            400, "SERVICE is not allowed: this endpoint answers from its own graph, offline"
-        )
+        return Reply.fail(400, SERVICE_REFUSED)
     form = _form(query.algebra.name)
     try:
         fmt = neg.negotiate(task.accept, task.formats, neg.FORMS_OFFER[form], f"a {form} result")
@@ -134,13 +159,7 @@ def run_sparql(task: SparqlTask, state: WorkerState) -> Reply:
             *(CompValue("DatasetClause", default=URIRef(g)) for g in task.default_graphs),
             *(CompValue("DatasetClause", named=URIRef(g)) for g in task.named_graphs),
         ]
-    unknown = _unknown_graphs(query.algebra.get("datasetClause") or ())
-    if unknown:
-        return Reply.fail(
-            400,
-            f"unknown graph {unknown[0]}: this dataset has the named graphs "
-            + " and ".join(f"<{g}>" for g in KNOWN_GRAPHS),
-        )
+    # a graph the dataset does not hold is an empty graph (rdflib fetches nothing: site.py)
     result = state.dataset.query(query)
     return serialise(result, fmt, task.row_cap)
 
@@ -149,13 +168,124 @@ def _form(algebra_name: str) -> str:
     return algebra_name.removesuffix("Query").upper()
 
 
-def _unknown_graphs(clauses: Sequence[Any]) -> list[str]:
-    names = [str(c.default or c.named) for c in clauses]  # CompValue attributes, None if unset
-    return [f"<{n}>" for n in names if n not in KNOWN_GRAPHS]
-
-
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --- SPARQL protocol on Oxigraph ------------------------------------------------------------
+
+#: Tokens that may look like keywords but are not: comments, strings, IRIs, variables.
+_OPAQUE = re.compile(
+    "|".join(
+        [
+            r"\#[^\n]*",
+            r'"""(?:[^"\\]|\\.|"(?!""))*"""',
+            r"'''(?:[^'\\]|\\.|'(?!''))*'''",
+            r'"(?:[^"\\\n]|\\.)*"',
+            r"'(?:[^'\\\n]|\\.)*'",
+            r'<[^<>"{}|^`\\\s]*>',
+            r"[?$]\w+",
+        ]
+    )
+)
+#: SERVICE as a keyword: not part of a prefixed name, a variable or a longer word. Errs on the
+#: side of refusing (``ex:a.SERVICE`` is refused too): pyoxigraph would call the endpoint.
+_SERVICE = re.compile(r"(?<![\w:?$\\-])SERVICE(?![\w:-])", re.IGNORECASE)
+#: An update's first keyword, after a prologue whose IRIs were blanked out.
+_UPDATE = re.compile(
+    r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+#: Result formats by negotiation format, as the engines' writer names them.
+_WRITER_NAMES = {
+    neg.SPARQL_JSON: "json",
+    neg.SPARQL_XML: "xml",
+    neg.CSV: "csv",
+    neg.TSV: "tsv",
+    neg.TURTLE: "turtle",
+    neg.JSONLD: "jsonld",
+}
+_OX_RDF = {neg.NTRIPLES: ox.RdfFormat.N_TRIPLES, neg.RDFXML: ox.RdfFormat.RDF_XML}
+SERVICE_REFUSED = "SERVICE is not allowed: this endpoint answers from its own graph, offline"
+UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
+
+
+def _blank_opaque(text: str) -> str:
+    """``text`` with comments, strings, IRIs and variables replaced by spaces."""
+    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside strings and IRIs."""
+    match = _FORM.search(_blank_opaque(text))
+    return match.group(1).upper() if match else "SELECT"
+
+
+def run_sparql_oxigraph(task: SparqlTask, store: ox.Store) -> Reply:
+    """One protocol query on the store: checked, negotiated, run, capped and written."""
+    bare = _blank_opaque(task.query)
+    if _SERVICE.search(bare):
+        return Reply.fail(400, SERVICE_REFUSED)
+    form = query_form(task.query)
+    try:
+        fmt = neg.negotiate(task.accept, task.formats, neg.FORMS_OFFER[form], f"a {form} result")
+    except neg.NotAcceptable as exc:
+        return Reply.fail(406, str(exc))
+    options: dict[str, Any] = {"prefixes": prefixes.PREFIX_IRIS, "base_iri": task.base_iri}
+    try:
+        if task.default_graphs or task.named_graphs:
+            # the protocol's dataset replaces FROM / FROM NAMED (SPARQL 1.1 Protocol §2.1.4)
+            options["default_graph"] = [ox.NamedNode(g) for g in task.default_graphs]
+            options["named_graphs"] = [ox.NamedNode(g) for g in task.named_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+    except ValueError as exc:
+        return Reply.fail(400, f"not an IRI in default-graph-uri or named-graph-uri: {exc}")
+    try:
+        answer = store.query(task.query, **options)
+    except SyntaxError as exc:
+        if _UPDATE.match(bare):
+            return Reply.fail(403, UPDATE_REFUSED)
+        return Reply.fail(400, f"SPARQL syntax error: {_one_line(exc)}")
+    except (OSError, RuntimeError, ValueError) as exc:
+        return Reply.fail(400, f"SPARQL error: {_one_line(exc)}")
+    return write_answer(answer, form, fmt, task.row_cap)
+
+
+def write_answer(answer: Any, form: str, fmt: neg.Format, row_cap: int) -> Reply:
+    """A pyoxigraph answer in ``fmt``, cut at ``row_cap`` rows or triples (a header says so)."""
+    headers: dict[str, str] = {}
+    try:
+        if isinstance(answer, ox.QueryBoolean):
+            result = engines.QueryResult("ASK", boolean=bool(answer))
+        elif isinstance(answer, ox.QueryTriples):
+            capped = itertools.islice(answer, row_cap + 1)
+            triples = [(t.subject, t.predicate, t.object) for t in capped]
+            if len(triples) > row_cap:
+                del triples[row_cap:]
+                headers[TRUNCATED_HEADER] = str(row_cap)
+            result = engines.QueryResult(form, triples=triples)  # type: ignore[arg-type]
+        else:
+            names = tuple(v.value for v in answer.variables)
+            width = range(len(names))
+            rows = [tuple(s[i] for i in width) for s in itertools.islice(answer, row_cap + 1)]
+            if len(rows) > row_cap:
+                del rows[row_cap:]
+                headers[TRUNCATED_HEADER] = str(row_cap)
+            result = engines.QueryResult("SELECT", names, rows)  # type: ignore[arg-type]
+    except (OSError, RuntimeError, ValueError) as exc:  # evaluation errors surface while iterating
+        return Reply.fail(400, f"SPARQL error: {_one_line(exc)}")
+    return Reply(body=result_bytes(result, fmt), content_type=fmt.content_type, headers=headers)
+
+
+def result_bytes(result: engines.QueryResult, fmt: neg.Format) -> bytes:
+    """An engine-neutral result in ``fmt``."""
+    if fmt in _OX_RDF:
+        data = ox.serialize((ox.Triple(*t) for t in result.triples), format=_OX_RDF[fmt])
+        return data or b""
+    return result.serialize(_WRITER_NAMES[fmt]).encode("utf-8")
 
 
 # --- Stored queries ------------------------------------------------------------------------
@@ -176,10 +306,30 @@ def run_stored(task: StoredTask, state: WorkerState) -> Reply:
     except neg.NotAcceptable as exc:
         return Reply.fail(406, str(exc))
     try:
-        result = cat.run(query, dict(task.values), kg=state.kg)
+        result = cat.execute(query, dict(task.values), state.engine())
     except AIFactoriesError as exc:
         return Reply.fail(400, str(exc))
-    return serialise(result, fmt, task.row_cap)
+    return Reply(
+        body=result_bytes(_capped(result, task.row_cap), fmt),
+        content_type=fmt.content_type,
+        headers={TRUNCATED_HEADER: str(task.row_cap)} if _over(result, task.row_cap) else {},
+    )
+
+
+def _over(result: engines.QueryResult, row_cap: int) -> bool:
+    return max(len(result.rows), len(result.triples)) > row_cap
+
+
+def _capped(result: engines.QueryResult, row_cap: int) -> engines.QueryResult:
+    if not _over(result, row_cap):
+        return result
+    return engines.QueryResult(
+        result.form,
+        result.variables,
+        result.rows[:row_cap],
+        result.boolean,
+        result.triples[:row_cap],
+    )
 
 
 # --- Serialisation -------------------------------------------------------------------------
@@ -201,13 +351,6 @@ def serialise(result: Result, fmt: neg.Format, row_cap: int) -> Reply:
             graph = _with_prefixes(graph)
         return Reply(body=rdf_bytes(graph, fmt), content_type=fmt.content_type, headers=headers)
     if result.type == "ASK":
-        answer = bool(result.askAnswer)
-        if fmt in (neg.CSV, neg.TSV):
-            # SPARQL 1.1 defines CSV/TSV for SELECT only; one column, as Jena Fuseki answers
-            return Reply(
-                body=f"_askResult\r\n{str(answer).lower()}\r\n".encode(),
-                content_type=fmt.content_type,
-            )
         return Reply(
             body=result.serialize(format=fmt.rdflib_name, encoding="utf-8") or b"",
             content_type=fmt.content_type,

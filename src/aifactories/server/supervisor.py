@@ -1,0 +1,121 @@
+"""``aifactories serve`` on the Oxigraph engine: forked server processes sharing one socket.
+
+The parent loads the graph and opens the store once, binds the listening socket, and forks
+``processes`` children, each a uvicorn server over the same app and socket (the kernel spreads
+connections between them; two processes use the two cores, where one event loop would hold one).
+The parent runs no event loop and no thread, so each fork is clean, and it only waits: a child
+that exits is replaced by a new fork, which costs milliseconds since the store is already in
+memory (or opened) in the parent.
+
+A child exits on purpose when one of its queries ran past the timeout (``Runner.on_overrun``):
+it stops accepting, finishes its other requests and leaves, and the runaway query's thread ends
+with it. That is how a timeout stops a query that a thread alone could not stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+import time
+from typing import Any
+
+log = logging.getLogger("aifactories.server")
+
+#: A child that fails within this many seconds of its fork is a start-up failure, not a retire.
+EARLY_EXIT_SECONDS = 2.0
+
+
+def serve(app: Any, *, processes: int, **config: Any) -> int:
+    """Run ``app`` in ``processes`` forked uvicorn servers until SIGINT/SIGTERM; the exit code.
+
+    ``config`` holds uvicorn.Config keywords (host, port, log_level, root_path, ...).
+    """
+    import uvicorn
+
+    sock = uvicorn.Config(app, **config).bind_socket()
+    children: dict[int, float] = {}
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for _ in range(processes):
+            pid = _fork(app, sock, config)
+            children[pid] = time.monotonic()
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            started = children.pop(pid, None)
+            if started is None or stopping:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            if code != 0 and time.monotonic() - started < EARLY_EXIT_SECONDS:
+                log.error("a server process failed at start-up (exit %s); stopping", code)
+                stop(signal.SIGTERM, None)
+                _reap(children)
+                return 1
+            log.info("server process %d exited (%s); starting a new one", pid, code)
+            children[_fork(app, sock, config)] = time.monotonic()
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+
+
+def _reap(children: dict[int, float]) -> None:
+    for pid in list(children):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        children.pop(pid, None)
+
+
+def _fork(app: Any, sock: socket.socket, config: dict[str, Any]) -> int:
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1  # pragma: no cover - runs in the child
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        _die_with_parent(parent)
+        code = _child(app, sock, config)
+    except BaseException:
+        log.exception("server process failed")
+    finally:
+        os._exit(code)  # also ends any query thread still running
+
+
+def _child(app: Any, sock: socket.socket, config: dict[str, Any]) -> int:  # pragma: no cover
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, **config))
+
+    def retire() -> None:
+        server.should_exit = True
+
+    app.state.site.pool.on_overrun = retire
+    server.run(sockets=[sock])
+    return 0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGTERM this process when the supervisor dies (PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
