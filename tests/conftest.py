@@ -18,6 +18,13 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that run Apache Jena carry the ``jena`` marker (``-m "not jena"`` skips them)."""
+    for item in items:
+        if "jena" in item.name.lower():
+            item.add_marker(pytest.mark.jena)
+
+
 @pytest.fixture(scope="session")
 def kg() -> KnowledgeGraph:
     """The shipped ontology + data with its filtered OWL RL closure."""

@@ -1,7 +1,10 @@
-"""A real server for the whole session: ``aifactories serve`` on a free loopback port.
+"""The server under test: in process for most tests, a real ``aifactories serve`` for a few.
 
-It runs in its own process (as users run it), with a short query timeout and a small row cap so
-that the timeout and truncation tests stay quick.
+``client`` drives the app in this process (Starlette's TestClient: no socket, no subprocess).
+``server`` is ``aifactories serve`` on a free loopback port, started once for the session, for
+what needs real processes: real HTTP clients (SPARQLWrapper, rdflib's SPARQLStore, Jena), the
+browser, and a runaway query's process being retired. Tests that use it are marked ``slow``.
+Both have a short query timeout and a small row cap so that those tests stay quick.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from aifactories.graph import KnowledgeGraph
 
 #: The test server's per-query timeout (seconds) and row cap.
 TIMEOUT = 5.0
@@ -30,6 +37,7 @@ class Server:
     timeout: float
     row_cap: int
     log: Path
+    pid: int  # the supervisor's
 
 
 def _free_port() -> int:
@@ -76,7 +84,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not start in 120 s:\n{log.read_text()}")
             time.sleep(0.25)
-        yield Server(url, TIMEOUT, ROW_CAP, log)
+        yield Server(url, TIMEOUT, ROW_CAP, log, process.pid)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -87,7 +95,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 process.wait()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need the real server process are ``slow`` (``-m "not slow"`` skips them)."""
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
-def client(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+def app(kg: KnowledgeGraph) -> Starlette:
+    """The app over the project graph, as ``serve`` builds it (Oxigraph engine)."""
+    from aifactories.catalogue import load_catalogue
+    from aifactories.server import Settings, create_app
+
+    return create_app(kg, Settings(timeout=TIMEOUT, row_cap=ROW_CAP), load_catalogue())
+
+
+@pytest.fixture(scope="session")
+def client(app: Starlette) -> Iterator[httpx.Client]:
+    """An HTTP client of the app, in process."""
+    with TestClient(app, base_url="http://testserver") as http:
         yield http

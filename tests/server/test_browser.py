@@ -24,6 +24,8 @@ ARGS = [
 ]
 SEED_DATE = "2025-03-12"
 
+pytestmark = pytest.mark.browser
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not shutil.which("chromium"):
     pytest.skip(

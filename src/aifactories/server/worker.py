@@ -191,6 +191,8 @@ _OPAQUE = re.compile(
 #: SERVICE as a keyword: not part of a prefixed name, a variable or a longer word. Errs on the
 #: side of refusing (``ex:a.SERVICE`` is refused too): pyoxigraph would call the endpoint.
 _SERVICE = re.compile(r"(?<![\w:?$\\-])SERVICE(?![\w:-])", re.IGNORECASE)
+#: A dataset clause (FROM / FROM NAMED) as a keyword, as for SERVICE above.
+_FROM = re.compile(r"(?<![\w:?$.\\-])FROM(?![\w:-])", re.IGNORECASE)
 #: An update's first keyword, after a prologue whose IRIs were blanked out.
 _UPDATE = re.compile(
     r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*"
@@ -239,7 +241,8 @@ def run_sparql_oxigraph(task: SparqlTask, store: ox.Store) -> Reply:
             # the protocol's dataset replaces FROM / FROM NAMED (SPARQL 1.1 Protocol §2.1.4)
             options["default_graph"] = [ox.NamedNode(g) for g in task.default_graphs]
             options["named_graphs"] = [ox.NamedNode(g) for g in task.named_graphs]
-        else:
+        elif not _FROM.search(bare):
+            # no dataset given: the default graph is the union of the named graphs
             options["use_default_graph_as_union"] = True
     except ValueError as exc:
         return Reply.fail(400, f"not an IRI in default-graph-uri or named-graph-uri: {exc}")
