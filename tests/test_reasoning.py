@@ -9,6 +9,9 @@ shown on a few triples reasoned together with the real ontology.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, XSD
@@ -363,3 +366,62 @@ def test_ill_typed_literals_are_reported(ontology: Graph) -> None:
     _, problems = closure_with_problems(asserted)
     assert [p for p in problems if "2025-13-45" in p and "does not match its datatype" in p]
     assert [p for p in problems if "2025-02-30" in p]  # on an inert property: still checked
+
+
+# --- the fast reasoner gives owlrl's closure ----------------------------------------------------
+
+
+def _same_closure(asserted: Graph) -> int:
+    """Both reasoners on ``asserted``: the same filtered triples and the same messages."""
+    fast, fast_problems = closure_with_problems(asserted, "rules")
+    reference, reference_problems = closure_with_problems(asserted, "owlrl")
+    missing = set(reference) - set(fast)
+    extra = set(fast) - set(reference)
+    assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
+    assert fast_problems == reference_problems
+    return len(reference)
+
+
+def test_rules_give_owlrl_closure_on_the_shipped_data(kg: KnowledgeGraph) -> None:
+    assert _same_closure(kg.asserted) > 1000
+
+
+@pytest.mark.parametrize("size", [2_500, 5_000, 10_000])
+def test_rules_give_owlrl_closure_on_generated_graphs(tmp_path: Path, size: int) -> None:
+    """Three sizes of the benchmark network, with its planted mistakes (one per 50 nodes)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import generate
+
+    generate.generate(tmp_path, size)
+    asserted = new_graph()
+    for path in generate.files(tmp_path):
+        parse_file(path, into=asserted)
+    assert _same_closure(asserted) > (size - generate.BASE_TRIPLES) / 10
+
+
+@pytest.mark.parametrize(
+    "turtle",
+    [
+        "factory:x a aif:AIFactory , aif:AIFactoryAntenna .",  # disjoint classes
+        "factory:x a aif:AIFactory ; aif:selectedIn wave:8 , wave:9 .",  # functional: owlrl decides
+        'factory:x aif:selectionDate "2025-13-45"^^xsd:date .',  # ill-typed literal
+        "factory:x aif:locatedIn place:a . place:a aif:locatedIn place:b . "
+        "place:b aif:locatedIn place:c . place:c aif:locatedIn place:a .",  # a transitive cycle
+    ],
+)
+def test_rules_give_owlrl_closure_on_mistakes(ontology: Graph, turtle: str) -> None:
+    _same_closure(with_ontology(ontology, turtle))
+
+
+def test_rules_hand_unsupported_axioms_to_owlrl(ontology: Graph) -> None:
+    """A restriction is outside the compiled rules: the closure is owlrl's all the same."""
+    asserted = with_ontology(
+        ontology,
+        "aif:Hosted owl:equivalentClass [ a owl:Restriction ; owl:onProperty aif:hasMembership ;"
+        " owl:someValuesFrom org:Membership ] .\n"
+        "factory:x aif:hasMembership membership:m . membership:m a org:Membership .",
+    )
+    from aifactories import rules
+
+    assert rules.closure(asserted, rules.rdflib_kind()) is None
+    _same_closure(asserted)

@@ -1,7 +1,9 @@
 """OWL RL closure, kept in its own graph and filtered of reasoner noise.
 
-owlrl is the reference reasoner; this module is the only place that imports it, so it can be
-swapped (owlrl is being folded into rdflib upstream) without touching callers.
+Two reasoners give the same filtered closure: ``rules`` (the default, ``aifactories.rules``: the
+rules the ontology's axioms call for, run on Python sets, about 20x faster) and ``owlrl``, the
+reference, which ``rules`` hands over to for any axiom kind it does not cover. This module is the
+only place that imports owlrl, so it can be swapped without touching callers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from aifactories.errors import InputError
 from aifactories.namespaces import BASE
+
+#: The reasoners ``--reasoner`` accepts; the first is the default.
+REASONERS = ("rules", "owlrl")
+DEFAULT_REASONER = REASONERS[0]
 
 #: Objects of rdf:type that say nothing about our entities.
 _TRIVIAL_TYPES = frozenset({OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class})
@@ -60,9 +67,15 @@ _REFLEXIVE = frozenset(
 )
 
 
-def owl_rl_closure(asserted: Graph) -> Graph:
+def owl_rl_closure(asserted: Graph, reasoner: str = DEFAULT_REASONER) -> Graph:
     """Return the filtered OWL RL entailments of ``asserted`` as a new graph (asserted excluded)."""
-    return closure_with_problems(asserted)[0]
+    return closure_with_problems(asserted, reasoner)[0]
+
+
+def check_reasoner(name: str) -> str:
+    if name not in REASONERS:
+        raise InputError(f"unknown reasoner {name!r} (expected one of {', '.join(REASONERS)})")
+    return name
 
 
 def raw_closure(asserted: Graph) -> Graph:
@@ -84,8 +97,13 @@ _ERROR_CLASS = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage
 _ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 
 
-def closure_with_problems(asserted: Graph) -> tuple[Graph, list[str]]:
+def closure_with_problems(
+    asserted: Graph, reasoner: str = DEFAULT_REASONER
+) -> tuple[Graph, list[str]]:
     """The filtered entailments, and the inconsistencies the reasoner found, one line each.
+
+    ``reasoner`` is ``rules`` (fast; falls back to owlrl where its rules do not reach) or
+    ``owlrl`` (the reference). Both give the same graph and the same messages.
 
     Inconsistencies are owlrl's error messages (disjoint classes sharing an individual, a literal
     not valid for its datatype, ...) and ``owl:sameAs`` inferred between two distinct project
@@ -97,6 +115,10 @@ def closure_with_problems(asserted: Graph) -> tuple[Graph, list[str]]:
     the result is the same. The one exception, equality between distinct nodes (which copies
     every triple across), makes this fall back to reasoning over everything.
     """
+    if check_reasoner(reasoner) == "rules":
+        fast = _rules_closure(asserted)
+        if fast is not None:
+            return fast
     reduced, set_aside = split_inert(asserted)
     work = raw_closure(reduced)
     if _merges_nodes(work):
@@ -107,6 +129,22 @@ def closure_with_problems(asserted: Graph) -> tuple[Graph, list[str]]:
         if keep_inferred(triple, own):
             inferred.add(triple)
     problems = {*_problems(work, own), *_ill_typed(o for _, _, o in set_aside)}
+    return inferred, sorted(problems)
+
+
+def _rules_closure(asserted: Graph) -> tuple[Graph, list[str]] | None:
+    from aifactories import rules
+
+    result = rules.closure(asserted, rules.rdflib_kind())
+    if result is None:
+        return None
+    own = _own_subjects(asserted)
+    inferred = Graph(bind_namespaces="core")
+    for triple in result.derived:
+        if keep_inferred(triple, own):
+            inferred.add(triple)
+    problems = {f"inconsistent data: {m}" for m in result.problems}
+    problems.update(_ill_typed(o for _, _, o in asserted))
     return inferred, sorted(problems)
 
 
