@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from aifactories import cache, engines, graph, prefixes, resources
+from aifactories import cache, engines, graph, prefixes
 from aifactories.graph import KnowledgeGraph
 
 EX = "https://w3id.org/aifactories/id/test/"
@@ -63,12 +63,12 @@ def places(kg: KnowledgeGraph) -> set[str]:
 
 
 def test_cold_then_warm(files: list[Path], builds: list[int]) -> None:
-    cold = cache.knowledge_graph(files)
+    cold = graph.knowledge_graph(files)
     assert builds == [1]
     assert places(cold) == {EX + "a"}  # inferred from o:Lab rdfs:subClassOf o:Place
     entries = list(cache.cache_dir().glob("graph-*.nq"))
     assert len(entries) == 1
-    warm = cache.knowledge_graph(files)
+    warm = graph.knowledge_graph(files)
     assert builds == [1], "a warm cache must not parse or reason again"
     assert set(warm.asserted) == set(cold.asserted)
     assert set(warm.inferred) == set(cold.inferred)
@@ -76,8 +76,8 @@ def test_cold_then_warm(files: list[Path], builds: list[int]) -> None:
 
 
 def test_store_from_the_warm_cache(files: list[Path], builds: list[int]) -> None:
-    cache.knowledge_graph(files)
-    store = cache.load_store(files=files)
+    graph.knowledge_graph(files)
+    store = graph.knowledge_graph(files).store()
     assert builds == [1]
     assert int(next(iter(store.query(COUNT_PLACES, use_default_graph_as_union=True)))[0].value) == 1
     graphs = {g.value for g in store.named_graphs()}
@@ -86,21 +86,34 @@ def test_store_from_the_warm_cache(files: list[Path], builds: list[int]) -> None
 
 def test_an_edit_invalidates(files: list[Path], builds: list[int]) -> None:
     """Edit a data file: the next answer reflects it (a new key, a new closure)."""
-    cache.knowledge_graph(files)
+    graph.knowledge_graph(files)
     files[1].write_text(
         DATA.format(ex=EX) + f"<{EX}b> a <https://w3id.org/aifactories/ontology#Lab> .\n",
         encoding="utf-8",
     )
-    engine = engines.OxigraphEngine(cache.load_store(files=files))
+    engine = engines.OxigraphEngine(graph.knowledge_graph(files).store())
     assert builds == [1, 1]
     assert engine.query(COUNT_PLACES).rows == [
         (ox.Literal("2", datatype=ox.NamedNode(prefixes.XSD + "integer")),)
     ]
 
 
+def test_key_ignores_code_that_does_not_shape_the_closure(
+    files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changing how results print (engines, writers, the CLI) keeps the cached closure."""
+    before = cache.fingerprint(files)
+    real = cache._file_hash
+    for name in ("engines.py", "cli.py", "graph.py", "cache.py", "validation.py"):
+        monkeypatch.setattr(
+            cache, "_file_hash", lambda p, n=name: b"edited" if p.name == n else real(p)
+        )
+        assert cache.fingerprint(files) == before, name
+
+
 @pytest.mark.parametrize(
     "change",
-    ["shapes", "library", "code"],
+    ["shapes", "library", "code", "reasoner"],
 )
 def test_key_covers_shapes_libraries_and_code(
     files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
@@ -121,6 +134,8 @@ def test_key_covers_shapes_libraries_and_code(
             lambda p: b"edited" if p.name == "reasoning.py" else real(p),
         )
         assert cache.fingerprint(files) != before
+    if change == "reasoner":
+        assert cache.fingerprint(files, reasoner="owlrl") != before
 
 
 def corrupt_truncate(data: bytes) -> bytes:
@@ -138,12 +153,12 @@ def corrupt_header(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("damage", [corrupt_truncate, corrupt_flip, corrupt_header])
 def test_corrupt_entry_is_rebuilt(files: list[Path], builds: list[int], damage) -> None:  # type: ignore[no-untyped-def]
-    cache.knowledge_graph(files)
+    graph.knowledge_graph(files)
     (entry,) = cache.cache_dir().glob("graph-*.nq")
     entry.write_bytes(damage(entry.read_bytes()))
     assert cache.read(cache.fingerprint(files)) is None
     assert not entry.exists(), "a corrupt entry is deleted"
-    kg = cache.knowledge_graph(files)
+    kg = graph.knowledge_graph(files)
     assert builds == [1, 1]
     assert places(kg) == {EX + "a"}
     assert cache.read(cache.fingerprint(files)) is not None
@@ -153,19 +168,19 @@ def test_checksummed_but_unparsable_body_is_rebuilt(files: list[Path], builds: l
     """A body that passes its checksum yet does not parse (a bug, a hand edit) is not trusted."""
     key = cache.fingerprint(files)
     cache.write(key, b"<not n-quads", {"asserted": 1, "inferred": 0})
-    kg = cache.knowledge_graph(files)
+    kg = graph.knowledge_graph(files)
     assert builds == [1]
     assert places(kg) == {EX + "a"}
-    assert cache.load_store(files=files) is not None
+    assert graph.knowledge_graph(files).store() is not None
 
 
 def test_counts_must_match(files: list[Path], builds: list[int]) -> None:
     key = cache.fingerprint(files)
     body = f"<{EX}a> <{EX}p> <{EX}b> <{prefixes.ASSERTED_GRAPH}> .\n".encode()
     cache.write(key, body, {"asserted": 5, "inferred": 0})
-    cache.knowledge_graph(files)
+    graph.knowledge_graph(files)
     assert builds == [1]
-    store = cache.load_store(files=files)
+    store = graph.knowledge_graph(files).store()
     assert len(store) > 1
 
 
@@ -189,8 +204,8 @@ def test_cache_can_be_turned_off(
     files: list[Path], builds: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(cache.NO_CACHE_ENV, "1")
-    cache.knowledge_graph(files)
-    cache.knowledge_graph(files)
+    graph.knowledge_graph(files)
+    graph.knowledge_graph(files)
     assert builds == [1, 1]
     assert not cache.cache_dir().exists()
 
@@ -201,7 +216,7 @@ def test_unwritable_cache_costs_speed_not_correctness(
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(blocker / "cache"))
-    assert places(cache.knowledge_graph(files)) == {EX + "a"}
+    assert places(graph.knowledge_graph(files)) == {EX + "a"}
 
 
 def test_default_folder_is_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,22 +226,12 @@ def test_default_folder_is_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> No
     assert cache.cache_dir() == Path(user_cache_dir("aifactories", appauthor=False))
 
 
-def test_file_list_matches_the_loader(tmp_path: Path) -> None:
-    extra = tmp_path / "more"
-    (extra / "sub").mkdir(parents=True)
-    (extra / "sub" / "x.ttl").write_text("", encoding="utf-8")
-    (extra / "notes.txt").write_text("", encoding="utf-8")
-    expected = graph._unique([*graph.default_files(), *graph.expand_paths([extra])])
-    assert cache._files([extra]) == expected
-    assert cache._files([]) == [resources.ontology_file(), *resources.data_files()]
-
-
 def test_project_graph_from_cache_equals_the_build(kg: KnowledgeGraph) -> None:
     """The session's ``kg`` was built cold; the cache entry it wrote gives the same graphs."""
     files = list(kg.files)
     entry = cache.read(cache.fingerprint(files))
     assert entry is not None
-    again = cache._from_entry(entry, files, reason=True)
+    again = graph._from_entry(entry, files, {})
     assert len(again.asserted) == len(kg.asserted)
     assert set(again.inferred) == set(kg.inferred)
     assert again.inconsistencies == kg.inconsistencies

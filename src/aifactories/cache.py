@@ -1,15 +1,16 @@
-"""The parsed graph and its filtered OWL RL closure, cached on disk so each edit is paid once.
+"""On-disk entries holding the parsed graph and its filtered closure, so each edit is paid once.
 
-The closure takes seconds and parsing Turtle with rdflib most of a second, in every process. Both
-are cached in one N-Quads file (asserted and inferred named graphs) in the user cache directory
+An entry is one N-Quads file (asserted and inferred named graphs) in the user cache directory
 (``platformdirs``; ``AIFACTORIES_CACHE_DIR`` overrides it, ``AIFACTORIES_NO_CACHE=1`` turns the
-cache off). An entry is keyed by a hash of the ontology, shapes and data file contents, the
-reasoning code and the library versions, so any edit makes a new key. Entries are written
-atomically (temporary file + ``os.replace``) and carry a SHA-256 of their body: an entry that is
-truncated, altered or unparsable is deleted and rebuilt, never trusted.
+cache off). Its key is made of exactly what shapes the closure: the contents of the ontology,
+shapes and data files, the reasoner (its name and the code of ``reasoning.py`` and ``rules.py``)
+and the versions of the libraries that parse and reason; so changing how a table prints keeps
+the closure, and any edit to the data makes a new key. Entries are written atomically (temporary
+file + ``os.replace``) and carry a SHA-256 of their body: an entry that is truncated, altered or
+unparsable is deleted and rebuilt, never trusted.
 
-The warm path needs only pyoxigraph: ``load_store`` gives the Oxigraph engine its store without
-importing rdflib; ``knowledge_graph`` rebuilds rdflib graphs from the same file for the rest.
+This module only stores and checks bytes; ``aifactories.graph`` decides what goes in and reads
+it back (it imports this module, never the other way round).
 """
 
 from __future__ import annotations
@@ -21,30 +22,28 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
-from aifactories import prefixes, resources
-
-if TYPE_CHECKING:
-    from aifactories.graph import KnowledgeGraph
+from aifactories import resources
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR_ENV = "AIFACTORIES_CACHE_DIR"
 NO_CACHE_ENV = "AIFACTORIES_NO_CACHE"
 #: Bumped whenever the entry layout or the meaning of its content changes.
-FORMAT = 1
+FORMAT = 2
 MAGIC = f"# aifactories-cache {FORMAT}".encode()
 #: Entries kept; older ones (by modification time) are removed when a new one is written.
 KEEP = 8
-#: Packages whose installed copy is part of the key (parsing and reasoning code); this
-#: package's own code is keyed by the hash of reasoning.py, graph.py and cache.py.
-LIBRARIES = ("rdflib", "owlrl", "pyshacl")
+#: Packages whose installed copy is part of the key (parsing, term conversion, reasoning);
+#: pyoxigraph's version is read directly. The project's own part is the reasoner's code.
+LIBRARIES = ("rdflib", "owlrl")
+REASONER_CODE = ("reasoning.py", "rules.py")
 
 
 class CorruptCacheError(Exception):
@@ -83,17 +82,29 @@ def _versions() -> list[str]:
     return out
 
 
-def fingerprint(files: Sequence[Path], shapes: Path | None = None) -> str:
-    """The cache key: a hash of the inputs' contents, the reasoning code and library versions."""
+def fingerprint(
+    files: Sequence[Path],
+    shapes: Path | None = None,
+    *,
+    reasoner: str = "rules",
+    contents: Mapping[Path, bytes] | None = None,
+) -> str:
+    """The cache key: the inputs' contents, the reasoner and its code, library versions.
+
+    ``contents`` gives files already read (each file is read once per process).
+    """
     digest = hashlib.sha256(MAGIC + b"\n")
     for line in _versions():
         digest.update(line.encode() + b"\n")
+    digest.update(f"reasoner {reasoner}\n".encode())
     here = Path(__file__).resolve().parent
-    for code in ("reasoning.py", "graph.py", "cache.py", "engines.py"):
+    for code in REASONER_CODE:
         digest.update(_file_hash(here / code))
     shapes = shapes if shapes is not None else resources.shapes_file()
     for path in [*files, shapes]:
-        digest.update(str(path.name).encode() + b"\0" + _file_hash(path))
+        known = contents.get(path) if contents is not None else None
+        content = hashlib.sha256(known).digest() if known is not None else _file_hash(path)
+        digest.update(str(path.name).encode() + b"\0" + content)
     return digest.hexdigest()[:32]
 
 
@@ -155,6 +166,12 @@ def _verify(key: str, data: bytes) -> Entry:
     return Entry(key, meta, body)
 
 
+def discard(key: str, why: Exception) -> None:
+    """Delete an entry found unsound after reading (logged)."""
+    log.warning("discarding corrupt cache entry %s: %s", entry_path(key), why)
+    _remove(entry_path(key))
+
+
 def write(key: str, body: bytes, meta: dict[str, Any]) -> Path:
     """Store an entry atomically (temporary file, then ``os.replace``); prune old entries."""
     folder = cache_dir()
@@ -196,177 +213,3 @@ def clear() -> int:
         _remove(path)
         removed += 1
     return removed
-
-
-# --- The graph, from the cache or built ---------------------------------------------------
-
-
-def knowledge_graph(files: Sequence[Path], *, reason: bool = True) -> KnowledgeGraph:
-    """The KnowledgeGraph of ``files``: from a warm cache entry, else built (and cached)."""
-    from aifactories.graph import build
-
-    if not enabled():
-        return build(files, reason=reason)
-    key = fingerprint(files)
-    entry = read(key)
-    if entry is not None:
-        try:
-            return _from_entry(entry, files, reason=reason)
-        except CorruptCacheError as exc:
-            log.warning("discarding corrupt cache entry %s: %s", entry_path(key), exc)
-            _remove(entry_path(key))
-    if not reason:
-        return build(files, reason=False)
-    kg = build(files, reason=True)
-    store_knowledge_graph(key, kg)
-    return kg
-
-
-def store_knowledge_graph(key: str, kg: KnowledgeGraph) -> bytes:
-    """Write ``kg`` (asserted + inferred) as the entry ``key``; returns the N-Quads body."""
-    from aifactories.engines import knowledge_graph_quads
-
-    quads = list(knowledge_graph_quads(kg))
-    body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-    inferred = sum(1 for q in quads if q.graph_name.value == prefixes.INFERRED_GRAPH)
-    meta = {
-        "asserted": len(quads) - inferred,
-        "inferred": inferred,
-        "files": [str(p) for p in kg.files],
-        "inconsistencies": list(kg.inconsistencies),
-    }
-    try:
-        write(key, body, meta)
-    except OSError as exc:  # a read-only or full cache folder costs speed, not correctness
-        log.warning("cannot write the graph cache in %s: %s", cache_dir(), exc)
-    return body
-
-
-def _parse(entry: Entry) -> list[ox.Quad]:
-    try:
-        quads = list(ox.parse(entry.body, format=ox.RdfFormat.N_QUADS))
-    except (SyntaxError, ValueError) as exc:
-        raise CorruptCacheError(f"unparsable body: {exc}") from None
-    inferred = sum(1 for q in quads if _graph(q) == prefixes.INFERRED_GRAPH)
-    if (len(quads) - inferred, inferred) != (
-        entry.meta.get("asserted"),
-        entry.meta.get("inferred"),
-    ):
-        raise CorruptCacheError("triple counts differ from the metadata")
-    return quads
-
-
-def _graph(quad: ox.Quad) -> str | None:
-    return getattr(quad.graph_name, "value", None)
-
-
-def _from_entry(entry: Entry, files: Sequence[Path], *, reason: bool) -> KnowledgeGraph:
-    """rdflib graphs rebuilt from a verified entry (no Turtle parsing, no reasoning)."""
-    return knowledge_graph_from_quads(
-        _parse(entry), files, entry.inconsistencies if reason else (), reason=reason
-    )
-
-
-def knowledge_graph_from_quads(
-    quads: Iterable[ox.Quad],
-    files: Sequence[Path],
-    inconsistencies: Sequence[str] = (),
-    *,
-    reason: bool = True,
-) -> KnowledgeGraph:
-    """A KnowledgeGraph from quads in the asserted and inferred named graphs."""
-    from aifactories.engines import to_rdflib
-    from aifactories.graph import KnowledgeGraph
-    from aifactories.namespaces import ASSERTED_GRAPH, new_graph
-
-    asserted = new_graph(str(ASSERTED_GRAPH))
-    inferred = new_graph()
-    union = new_graph()
-    memo: dict[Any, Any] = {}
-
-    def convert(term: Any) -> Any:
-        found = memo.get(term)
-        if found is None:
-            found = memo[term] = to_rdflib(term)
-        return found
-
-    for quad in quads:
-        triple = (convert(quad.subject), convert(quad.predicate), convert(quad.object))
-        if _graph(quad) == prefixes.INFERRED_GRAPH:
-            if not reason:
-                continue
-            inferred.add(triple)
-        else:
-            asserted.add(triple)
-        union.add(triple)
-    return KnowledgeGraph(
-        asserted=asserted,
-        inferred=inferred,
-        union=union,
-        files=tuple(files),
-        inconsistencies=tuple(inconsistencies),
-    )
-
-
-def load_store(
-    extra: Iterable[Path | str] = (), *, files: Sequence[Path] | None = None
-) -> ox.Store:
-    """An in-memory Oxigraph store of the project graph (+ ``extra``), asserted and inferred.
-
-    ``files`` replaces the project's file list (tests, benchmarks). Warm: loaded straight from
-    the cache entry, with neither rdflib nor pyshacl imported. Cold: the graph is built
-    (rdflib + owlrl) and cached first.
-    """
-    files = list(files) if files is not None else _files(extra)
-    if enabled():
-        key = fingerprint(files)
-        entry = read(key)
-        if entry is not None:
-            store = _store_from(entry)
-            if store is not None:
-                return store
-            _remove(entry_path(key))
-    from aifactories.engines import knowledge_graph_quads
-
-    kg = knowledge_graph(files)
-
-    store = ox.Store()
-    store.bulk_extend(knowledge_graph_quads(kg))
-    return store
-
-
-def _store_from(entry: Entry) -> ox.Store | None:
-    store = ox.Store()
-    try:
-        store.load(entry.body, format=ox.RdfFormat.N_QUADS)
-    except (SyntaxError, ValueError, OSError) as exc:
-        log.warning("discarding corrupt cache entry %s: %s", entry_path(entry.key), exc)
-        return None
-    expected = int(entry.meta.get("asserted", -1)) + int(entry.meta.get("inferred", -1))
-    if len(store) != expected:
-        log.warning("discarding corrupt cache entry %s: counts differ", entry_path(entry.key))
-        return None
-    return store
-
-
-def _files(extra: Iterable[Path | str]) -> list[Path]:
-    """The loader's file list (``graph.load``'s), computed without importing rdflib."""
-    out: list[Path] = [resources.ontology_file(), *resources.data_files()]
-    for raw in extra:
-        path = Path(raw)
-        if path.is_dir():
-            suffixes = (".ttl", ".nt", ".n3", ".jsonld", ".rdf", ".owl", ".xml")
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in suffixes))
-        elif path.is_file():
-            out.append(path)
-        else:
-            from aifactories.errors import InputError
-
-            raise InputError(f"{path}: no such file or folder")
-    seen: set[Path] = set()
-    unique: list[Path] = []
-    for path in out:
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
-            unique.append(path)
-    return unique

@@ -40,8 +40,19 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aifactories-kg")
-def main() -> None:
+@click.option(
+    "--reasoner",
+    type=click.Choice(("rules", "owlrl")),
+    envvar="AIFACTORIES_REASONER",
+    help="OWL RL reasoner for every command that computes the closure: 'rules' (fast, the "
+    "default) or 'owlrl' (the reference); both give the same closure.",
+)
+def main(reasoner: str | None) -> None:
     """Query, validate and export the EuroHPC AI Factories knowledge graph."""
+    if reasoner:  # read by aifactories.graph.load, and inherited by server workers
+        import os
+
+        os.environ["AIFACTORIES_REASONER"] = reasoner
 
 
 # --- core commands: validate, export, stats, describe, sparql ---------------------------------

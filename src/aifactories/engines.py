@@ -433,10 +433,8 @@ class OxigraphEngine:
 
     @classmethod
     def from_knowledge_graph(cls, kg: KnowledgeGraph) -> OxigraphEngine:
-        """An in-memory store filled from ``kg``'s asserted and inferred graphs."""
-        store = ox.Store()
-        store.bulk_extend(knowledge_graph_quads(kg))
-        return cls(store)
+        """An in-memory store of ``kg``'s asserted and inferred graphs (made once per graph)."""
+        return cls(kg.store())
 
     def query(self, text: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
         values = {
@@ -722,7 +720,7 @@ def _open(name: str, kg: KnowledgeGraph | None) -> Engine:
     if name == "oxigraph":
         if kg is not None:
             return OxigraphEngine.from_knowledge_graph(kg)
-        from aifactories import cache
+        from aifactories.graph import load
 
-        return OxigraphEngine(cache.load_store())
+        return OxigraphEngine(load().store())
     raise InputError(f"unknown engine {name!r} (expected one of {', '.join(ENGINES)})")

@@ -9,17 +9,16 @@ only place that imports owlrl, so it can be swapped without touching callers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from aifactories.errors import InputError
 from aifactories.namespaces import BASE
+from aifactories.rules import DEFAULT_REASONER, REASONERS, check_reasoner
 
-#: The reasoners ``--reasoner`` accepts; the first is the default.
-REASONERS = ("rules", "owlrl")
-DEFAULT_REASONER = REASONERS[0]
+__all__ = ["DEFAULT_REASONER", "REASONERS", "check_reasoner", "closure_of", "closure_with_problems"]
 
 #: Objects of rdf:type that say nothing about our entities.
 _TRIVIAL_TYPES = frozenset({OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class})
@@ -70,12 +69,6 @@ _REFLEXIVE = frozenset(
 def owl_rl_closure(asserted: Graph, reasoner: str = DEFAULT_REASONER) -> Graph:
     """Return the filtered OWL RL entailments of ``asserted`` as a new graph (asserted excluded)."""
     return closure_with_problems(asserted, reasoner)[0]
-
-
-def check_reasoner(name: str) -> str:
-    if name not in REASONERS:
-        raise InputError(f"unknown reasoner {name!r} (expected one of {', '.join(REASONERS)})")
-    return name
 
 
 def raw_closure(asserted: Graph) -> Graph:
@@ -130,6 +123,106 @@ def closure_with_problems(
             inferred.add(triple)
     problems = {*_problems(work, own), *_ill_typed(o for _, _, o in set_aside)}
     return inferred, sorted(problems)
+
+
+def closure_of(triples: list[Any], reasoner: str = DEFAULT_REASONER) -> tuple[list[Any], list[str]]:
+    """``closure_with_problems`` on pyoxigraph triples: inferred triples (filtered) and problems.
+
+    The rules run on the pyoxigraph terms directly; owlrl (asked for, or where the rules hand
+    over) gets an rdflib graph of them, and its answer comes back as pyoxigraph terms.
+    """
+    from aifactories import rules
+
+    if check_reasoner(reasoner) == "rules":
+        kind = rules.oxigraph_kind()
+        result = rules.closure(triples, kind)
+        if result is not None:
+            own = _own_subjects_of(triples, kind)
+            inferred = [t for t in result.derived if _keep(t, own, kind)]
+            problems = {f"inconsistent data: {m}" for m in result.problems}
+            problems.update(_ill_typed_values(triples, kind))
+            return inferred, sorted(problems)
+    from aifactories.engines import from_rdflib, to_rdflib
+
+    graph = Graph()
+    memo: dict[Any, Any] = {}
+    for triple in triples:
+        graph.add(tuple(memo.get(t) or memo.setdefault(t, to_rdflib(t)) for t in triple))  # type: ignore[arg-type]
+    closure, problems = closure_with_problems(graph, "owlrl")
+    bnodes: dict[str, Any] = {}
+    back: dict[Any, Any] = {v: k for k, v in memo.items()}
+
+    def convert(term: Any) -> Any:
+        found = back.get(term)
+        return found if found is not None else from_rdflib(term, bnodes)
+
+    return [(convert(s), convert(p), convert(o)) for s, p, o in closure], problems
+
+
+_BUILTINS = (str(RDF), str(RDFS), str(OWL), "http://www.w3.org/2001/XMLSchema#")
+_ONTOLOGY = BASE + "ontology"
+_TRIVIAL_TEXT = frozenset(str(t) for t in _TRIVIAL_TYPES)
+_REFLEXIVE_TEXT = frozenset(
+    str(t)
+    for t in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
+)
+
+
+def _own_subjects_of(triples: Iterable[Any], kind: Any) -> set[Any]:
+    """``_own_subjects`` for any term type."""
+    own: set[Any] = set()
+    seen: set[Any] = set()
+    for s, _, _ in triples:
+        if s in seen:
+            continue
+        seen.add(s)
+        if kind.is_literal(s) or kind.is_blank(s):
+            continue
+        text = kind.text(s)
+        if not text.startswith(_BUILTINS) and not text.startswith(_ONTOLOGY):
+            own.add(s)
+    return own
+
+
+def _keep(triple: tuple[Any, Any, Any], own: set[Any], kind: Any) -> bool:
+    """``keep_inferred`` for any term type."""
+    s, p, o = triple
+    if s not in own or kind.is_blank(o):
+        return False
+    predicate = kind.text(p)
+    if predicate == str(OWL.sameAs) or (s == o and predicate in _REFLEXIVE_TEXT):
+        return False
+    if predicate == str(RDF.type):
+        if kind.is_literal(o):
+            return False
+        text = kind.text(o)
+        return text not in _TRIVIAL_TEXT and not text.startswith(_BUILTINS)
+    return True
+
+
+def _ill_typed_values(triples: Iterable[Any], kind: Any) -> Iterable[str]:
+    """``_ill_typed`` for pyoxigraph literals (same converters, same message)."""
+    from owlrl.DatatypeHandling import AltXSDToPYTHON
+    from owlrl.XsdDatatypes import OWL_RL_Datatypes
+
+    checked: set[Any] = set()
+    for _, _, value in triples:
+        if not kind.is_literal(value) or value in checked:
+            continue
+        checked.add(value)
+        datatype = URIRef(value.datatype.value) if value.datatype is not None else None
+        if value.language or datatype not in OWL_RL_Datatypes:
+            continue
+        convert = AltXSDToPYTHON.get(datatype)
+        if convert is None:
+            continue
+        try:
+            convert(value.value)
+        except ValueError:
+            yield (
+                f"inconsistent data: Lexical value of the literal '{value.value}' does not match"
+                f" its datatype ({datatype})"
+            )
 
 
 def _rules_closure(asserted: Graph) -> tuple[Graph, list[str]] | None:

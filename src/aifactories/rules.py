@@ -27,6 +27,10 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
+#: The reasoners ``--reasoner`` accepts; the first is the default.
+REASONERS = ("rules", "owlrl")
+DEFAULT_REASONER = REASONERS[0]
+
 Term = Hashable
 Triple = tuple[Any, Any, Any]
 
@@ -73,6 +77,15 @@ UNSUPPORTED_TYPES = frozenset(
         "Nothing",
     )
 )
+
+
+def check_reasoner(name: str) -> str:
+    """``name`` if it names a reasoner, else an InputError listing them."""
+    if name not in REASONERS:
+        from aifactories.errors import InputError
+
+        raise InputError(f"unknown reasoner {name!r} (expected one of {', '.join(REASONERS)})")
+    return name
 
 
 @dataclass(frozen=True)
@@ -354,14 +367,15 @@ def _saturate(
     facts: _Facts, schema: _Schema, v: _Vocab, kind: TermKind, delta: list[Triple]
 ) -> None:
     """Apply the data rules until no new triple appears; each new triple is handled once."""
+    found: list[Triple] = []
+
+    def add(s: Any, p: Any, o: Any) -> None:
+        if facts.add(s, p, o):
+            found.append((s, p, o))
+
     todo = delta
     while todo:
-        found: list[Triple] = []
-
-        def add(s: Any, p: Any, o: Any) -> None:
-            if facts.add(s, p, o):
-                found.append((s, p, o))
-
+        found.clear()
         for s, p, o in todo:
             if p == v.type:
                 for c in schema.super_classes.get(o, ()):  # cax-sco, cax-eqc
@@ -385,7 +399,7 @@ def _saturate(
                 for start in _walk(facts, s, links[:position][::-1], backward=True):
                     for end in _walk(facts, o, links[position + 1 :], backward=False):
                         add(start, prop, end)
-        todo = found
+        todo = list(found)
 
 
 def _walk(facts: _Facts, node: Any, links: Iterable[Any], *, backward: bool) -> set[Any]:
@@ -418,9 +432,9 @@ def _disjoint_problems(facts: _Facts, v: _Vocab, kind: TermKind) -> list[str]:
         members = facts.subjects(v.type, c2)
         for x in facts.subjects(v.type, c1):
             if x in members:
-                problems.append(
-                    "Disjoint classes %s and %s have a common individual %s"
-                    % (kind.text(c1), kind.text(c2), kind.text(x))
+                problems.append(  # owlrl's words
+                    f"Disjoint classes {kind.text(c1)} and {kind.text(c2)} have a common"
+                    f" individual {kind.text(x)}"
                 )
     return problems
 

@@ -52,7 +52,8 @@ class OpenStore:
         files = [Path(p) for p in self.meta.get("files", ())]
         if not all(p.is_file() for p in files):
             return True
-        return fingerprint(files) != self.meta.get("fingerprint")
+        reasoner = self.meta.get("reasoner", "rules")
+        return fingerprint(files, reasoner=reasoner) != self.meta.get("fingerprint")
 
 
 # --- Progress ------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def build_store(
     ``directory`` must be absent, empty, or a store written before (which is replaced).
     """
     from aifactories import cache
-    from aifactories.engines import knowledge_graph_quads
+    from aifactories.graph import default_reasoner
 
     target = Path(directory)
     _check_replaceable(target)
@@ -121,14 +122,15 @@ def build_store(
 
         with progress("parsing and reasoning"):
             kg = load(extra)
+    reasoner = default_reasoner()
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
         db = ox.Store(str(partial / DB_FOLDER))
-        total = len(kg.asserted) + len(kg.inferred)
-        with progress("writing the store", total) as advance:
-            db.bulk_extend(_counted(knowledge_graph_quads(kg), advance))
+        asserted, inferred = kg.triples
+        with progress("writing the store", len(asserted) + len(inferred)) as advance:
+            db.bulk_extend(_counted(kg.quads(), advance))
         db.flush()
         db.optimize()
         counts = _counts(db)
@@ -138,7 +140,8 @@ def build_store(
             "asserted": counts[prefixes.ASSERTED_GRAPH],
             "inferred": counts[prefixes.INFERRED_GRAPH],
             "files": [str(Path(p).resolve()) for p in kg.files],
-            "fingerprint": cache.fingerprint(list(kg.files)),
+            "fingerprint": cache.fingerprint(list(kg.files), reasoner=reasoner),
+            "reasoner": reasoner,
             "inconsistencies": list(kg.inconsistencies),
         }
         (partial / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -208,7 +211,7 @@ def open_store(directory: Path | str) -> OpenStore:
 
 def knowledge_graph_from_store(opened: OpenStore) -> KnowledgeGraph:
     """rdflib graphs read from the store (for the rdflib engine and the web pages)."""
-    from aifactories.cache import knowledge_graph_from_quads
+    from aifactories.graph import knowledge_graph_from_quads
 
     quads = opened.store.quads_for_pattern(None, None, None, None)
     files = tuple(Path(p) for p in opened.meta.get("files", ()))
