@@ -413,9 +413,7 @@ def serve(
     else:
         kg = load()
         if engine == "oxigraph":
-            from aifactories.cache import load_store
-
-            store = load_store()  # the closure cache, read once, before any fork
+            store = kg.store()  # the closure cache, read once, before any fork
     app = create_app(kg, settings, load_catalogue(), store)
     click.echo(f"Serving on http://{host}:{port}{settings.root_path}/ (Ctrl-C stops)", err=True)
     config = {"host": host, "port": port, "log_level": log_level, "root_path": settings.root_path}
