@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,9 +40,9 @@ from queries.goldens import (
     term_cell,
     wildcard_columns,
 )
+from stores import oxigraph_server
 from test_queries import _assert_same_multiset, _compare_graph
 
-OXIGRAPH = shutil.which("oxigraph")
 GOLDENS = [read_golden(p) for p in golden_files()]
 CATALOGUE = catalogue.load_catalogue()
 
@@ -54,46 +50,11 @@ CATALOGUE = catalogue.load_catalogue()
 # --- A real Oxigraph server ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of an Oxigraph server started for this module (stopped afterwards)."""
-    if OXIGRAPH is None:
-        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
-    folder = tmp_path_factory.mktemp("oxigraph")
-    port = _free_port()
-    # --timeout-s: a runaway query fails its test instead of holding the server
-    command = [OXIGRAPH, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*command, "--timeout-s", "30"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/query", params={"query": "ASK {}"}, timeout=2).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    err = process.stderr.read().decode() if process.stderr else ""
-                    pytest.fail(f"oxigraph serve did not start: {err}")
-                time.sleep(0.1)
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +129,9 @@ def _remote(endpoint: str, golden: Golden, fmt: str) -> str:
     return result.output
 
 
-@pytest.mark.parametrize("golden", GOLDENS, ids=lambda g: g.id)
-def test_golden_queries_answer_the_same_remotely(golden: Golden, endpoint: str) -> None:
+def check_golden(golden: Golden, endpoint: str, *, in_order: bool = True) -> None:
+    """``aifactories query`` on ``endpoint`` gives the golden answer (shared with other stores);
+    ``in_order`` False: ordered queries compare as multisets."""
     query = CATALOGUE.get(golden.query)
     if query.form in ("CONSTRUCT", "DESCRIBE"):
         graph = Graph().parse(data=_remote(endpoint, golden, "turtle"), format="turtle")
@@ -179,6 +141,11 @@ def test_golden_queries_answer_the_same_remotely(golden: Golden, endpoint: str) 
     if query.form == "ASK":
         assert data["boolean"] is (golden.rows[0][0] == "true")
         return
+    check_select(golden, data, in_order=in_order)
+
+
+def check_select(golden: Golden, data: dict[str, Any], *, in_order: bool = True) -> None:
+    """SPARQL JSON results ``data`` hold the golden rows (in the golden order when ordered)."""
     names = data["head"]["vars"]
     assert golden.header == names, f"{golden.path.name}: header differs from the projection"
     rows = [
@@ -189,8 +156,94 @@ def test_golden_queries_answer_the_same_remotely(golden: Golden, endpoint: str) 
     got = project(rows, drop)
     want = project([[golden_cell(c) for c in row] for row in golden.rows], drop)
     _assert_same_multiset(golden, got, want)
-    if catalogue.is_ordered(query):
+    if in_order and catalogue.is_ordered(CATALOGUE.get(golden.query)):
         assert got == want, f"{golden.path.name}: rows in another order:\n{show_rows(got)}"
+
+
+@pytest.mark.parametrize("golden", GOLDENS, ids=lambda g: g.id)
+def test_golden_queries_answer_the_same_remotely(golden: Golden, endpoint: str) -> None:
+    check_golden(golden, endpoint)
+
+
+# --- Clients that name no dataset -----------------------------------------------------------
+
+#: SELECT goldens of queries without parameters: their text runs as it is, by any client.
+PLAIN_SELECTS = [
+    g
+    for g in GOLDENS
+    if CATALOGUE.get(g.query).form == "SELECT" and not CATALOGUE.get(g.query).params
+]
+
+
+def plain_client(url: str, golden: Golden) -> dict[str, Any]:
+    """The query's text sent by SPARQLWrapper as a plain client does: no default-graph-uri."""
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    wrapper = SPARQLWrapper(url)
+    wrapper.setQuery(CATALOGUE.get(golden.query).text)
+    wrapper.setReturnFormat(JSON)
+    return wrapper.query().convert()  # type: ignore[return-value]
+
+
+def test_plain_clients_see_the_union_after_default_graph_union(
+    endpoint: str, kg: KnowledgeGraph
+) -> None:
+    """Published as named graphs only, a client naming no graph sees an empty default graph on
+    Oxigraph; ``--default-graph union`` writes the union there, and every parameter-free SELECT
+    then gives its golden answer to SPARQLWrapper."""
+    assert len(PLAIN_SELECTS) >= 10
+    exascale = next(g for g in PLAIN_SELECTS if g.query == "exascale-factories")
+    before = plain_client(endpoint, exascale)
+    assert before["results"]["bindings"] == [], "the default graph starts empty"
+    result = CliRunner().invoke(
+        cli.main,
+        ["publish", "--endpoint", endpoint, "--replace", "--default-graph", "union"],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"the default graph: {len(kg.union)} triples" in result.output
+    assert _count_default(endpoint) == len(kg.union)
+    for golden in PLAIN_SELECTS:
+        check_select(golden, plain_client(endpoint, golden))
+
+
+def _count_default(url: str) -> int:
+    answer = httpx.post(
+        url,
+        data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    answer.raise_for_status()
+    return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_plain_clients_see_the_data_on_oxigraph_with_its_union_option(
+    tmp_path: Path,
+) -> None:
+    """The store's own option instead: ``oxigraph serve --union-default-graph``, publish as
+    usual (named graphs only)."""
+    with oxigraph_server(tmp_path, "--union-default-graph") as base:
+        url = f"{base}/query"
+        result = CliRunner().invoke(cli.main, ["publish", "--endpoint", url, "--replace"])
+        assert result.exit_code == 0, result.output
+        for golden in PLAIN_SELECTS:
+            check_select(golden, plain_client(url, golden))
+
+
+def test_default_graph_union_is_refused_where_the_default_graph_is_the_union() -> None:
+    result = CliRunner().invoke(
+        cli.main,
+        [
+            "publish",
+            "--endpoint",
+            "http://127.0.0.1:9/sparql",
+            "--server",
+            "virtuoso",
+            "--default-graph",
+            "union",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "not needed on virtuoso" in result.output and "Traceback" not in result.output
 
 
 def test_remote_parameters_are_checked_like_local_ones(endpoint: str) -> None:

@@ -507,6 +507,14 @@ SERVER_KINDS = ("oxigraph", "fuseki", "graphdb", "virtuoso", "qlever")
     help="Retries of a request that fails with 5xx or a connection error (back-off 0.5 s, 1 s...).",
 )
 @click.option("--no-verify", is_flag=True, help="Do not count the triples on the store after.")
+@click.option(
+    "--default-graph",
+    type=click.Choice(("none", "union")),
+    default="none",
+    show_default=True,
+    help="union: also write asserted + inferred into the store's default graph, for clients "
+    "that name no graph (oxigraph, fuseki; the others' default graph is the union already).",
+)
 @user_errors
 def publish_command(
     endpoint: str,
@@ -518,6 +526,7 @@ def publish_command(
     timeout: float,
     retries: int,
     no_verify: bool,
+    default_graph: str,
 ) -> None:
     """Push the asserted and inferred graphs into a triple store, each as its named graph.
 
@@ -540,7 +549,10 @@ def publish_command(
     from aifactories.graph import load as load_graph
 
     ends = pub.endpoints(endpoint, server, graph_store=graph_store)
-    selected = pub.project_graphs(load_graph(), graphs)
+    kg = load_graph()
+    selected: list[tuple[str | None, Any]] = list(pub.project_graphs(kg, graphs))
+    if default_graph == "union":
+        selected.append(pub.union_default_graph(kg, ends.kind))
     total = sum(len(graph) for _, graph in selected)
     creds = pub.credentials(ends.graph_store, ends.kind.auth)
     bar: Any = (  # progress on a terminal only
@@ -560,7 +572,7 @@ def publish_command(
         )
     mismatched = False
     for r in reports:
-        line = f"<{r.iri}>: {_plural(r.triples, 'triple')} in {_plural(r.requests, 'request')} "
+        line = f"{r.name}: {_plural(r.triples, 'triple')} in {_plural(r.requests, 'request')} "
         line += f"({r.seconds:.1f} s) to {ends.graph_store}"
         if r.on_store is not None:
             line += f"; {r.on_store} on the store"

@@ -14,6 +14,13 @@ connection error are retried with exponential back-off; 401, 403 and 404 are exp
 Blank nodes are scoped to one request, so every batch keeps the triples that share a blank node
 together; a blank node shared by two named graphs becomes two nodes in the store (the project's
 inferred graph holds no blank node, see ``aifactories.reasoning``).
+
+Where the graphs land: in the named graphs ``PROJECT_GRAPHS``; a query that names no dataset sees
+the store's default graph, which on some stores is empty (Oxigraph, Fuseki) and on others is the
+union of all graphs (Virtuoso, GraphDB, QLever; ``StoreKind.default_is_union``). For the first
+kind, ``--default-graph union`` also writes the union of the two graphs into the default graph
+(``?default`` of the Graph Store Protocol), or the store is run with its own union option
+(``StoreKind.union_option``).
 """
 
 from __future__ import annotations
@@ -78,20 +85,38 @@ class StoreKind:
     graph_param: str = "graph"
     content_type: str = "application/n-triples"
     auth: str = "basic"
+    #: Whether a query without a dataset sees every graph (the store's default behaviour).
+    default_is_union: bool = False
+    #: How to make the store's default graph the union of its named graphs, if it has a way.
+    union_option: str = ""
 
 
 STORES: dict[str, StoreKind] = {
     kind.name: kind
     for kind in (
-        StoreKind("oxigraph", ("/query", "/store", "/update"), "/store", "/query", ("/query",)),
+        StoreKind(
+            "oxigraph",
+            ("/query", "/store", "/update"),
+            "/store",
+            "/query",
+            ("/query",),
+            union_option="oxigraph serve --union-default-graph",
+        ),
         StoreKind(
             "fuseki",
             ("/sparql", "/query", "/data", "/get", "/update"),
             "/data",
             "/sparql",
             ("/sparql", "/query"),
+            union_option="TDB2 dataset with tdb2:unionDefaultGraph true",
         ),
-        StoreKind("graphdb", ("/rdf-graphs/service", "/statements"), "/rdf-graphs/service", ""),
+        StoreKind(
+            "graphdb",
+            ("/rdf-graphs/service", "/statements"),
+            "/rdf-graphs/service",
+            "",
+            default_is_union=True,
+        ),
         StoreKind(
             "virtuoso",
             ("/sparql-graph-crud-auth", "/sparql-graph-crud", "/sparql-auth", "/sparql"),
@@ -102,8 +127,9 @@ STORES: dict[str, StoreKind] = {
             # Virtuoso's Graph Store reads Turtle (N-Triples is a subset of it).
             content_type="text/turtle",
             auth="digest",
+            default_is_union=True,
         ),
-        StoreKind("qlever", (), "/", "/"),
+        StoreKind("qlever", (), "/", "/", default_is_union=True),
     )
 }
 
@@ -116,8 +142,11 @@ class Endpoints:
     graph_store: str
     query: str
 
-    def graph_url(self, graph: str) -> str:
-        """The Graph Store URL of the named graph ``graph`` (indirect graph identification)."""
+    def graph_url(self, graph: str | None) -> str:
+        """The Graph Store URL of the named graph ``graph`` (indirect graph identification), or
+        of the default graph for ``None``."""
+        if graph is None:
+            return f"{self.graph_store}?default"
         return f"{self.graph_store}?{urllib.parse.urlencode({self.kind.graph_param: graph})}"
 
 
@@ -384,9 +413,9 @@ def ntriples(triples: Iterable[Triple]) -> bytes:
 
 @dataclass
 class GraphReport:
-    """What happened to one named graph."""
+    """What happened to one named graph (``iri`` None: the default graph)."""
 
-    iri: str
+    iri: str | None
     triples: int
     requests: int = 0
     on_store: int | None = None
@@ -395,6 +424,23 @@ class GraphReport:
     @property
     def verified(self) -> bool:
         return self.on_store == self.triples
+
+    @property
+    def name(self) -> str:
+        return "the default graph" if self.iri is None else f"<{self.iri}>"
+
+
+
+
+def union_default_graph(kg: KnowledgeGraph, kind: StoreKind) -> tuple[None, Graph]:
+    """(None, asserted + inferred): what ``--default-graph union`` writes into the default
+    graph; an InputError on a store whose default graph is the union already."""
+    if kind.default_is_union:
+        raise InputError(
+            f"--default-graph union: not needed on {kind.name}, whose default graph is already "
+            "the union of its named graphs"
+        )
+    return None, kg.union
 
 
 def project_graphs(kg: KnowledgeGraph, names: Sequence[str] = ()) -> list[tuple[str, Graph]]:
@@ -415,7 +461,7 @@ def project_graphs(kg: KnowledgeGraph, names: Sequence[str] = ()) -> list[tuple[
 
 
 def publish(
-    graphs: Sequence[tuple[str, Graph]],
+    graphs: Sequence[tuple[str | None, Graph]],
     ends: Endpoints,
     client: StoreClient,
     *,
@@ -425,6 +471,8 @@ def publish(
     progress: Callable[[int], None] | None = None,
 ) -> list[GraphReport]:
     """Send each (graph IRI, graph) to the Graph Store, then count its triples on the store.
+
+    A graph IRI ``None`` is the default graph.
 
     With ``replace`` the first batch is a PUT (the graph's old content goes), the rest POSTs;
     an empty graph is DELETEd. Without, every batch is a POST (added to what is there).
@@ -440,13 +488,13 @@ def publish(
         first = True
         for batch in batches(graph, batch_size):
             method = "PUT" if replace and first else "POST"
-            what = f"{method} <{iri}> ({len(batch)} triples)"
+            what = f"{method} {report.name} ({len(batch)} triples)"
             client.request(method, url, what=what, content=ntriples(batch), headers=headers)
             first = False
             if progress is not None:
                 progress(len(batch))
         if replace and first:
-            client.request("DELETE", url, what=f"DELETE <{iri}>", allow=(404,))
+            client.request("DELETE", url, what=f"DELETE {report.name}", allow=(404,))
         report.requests = client.requests - before
         report.seconds = time.monotonic() - started
         reports.append(report)
@@ -456,13 +504,15 @@ def publish(
     return reports
 
 
-def count_triples(client: StoreClient, query_url: str, graph: str) -> int:
-    """The number of triples in the named graph ``graph``, asked of the SPARQL endpoint."""
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+def count_triples(client: StoreClient, query_url: str, graph: str | None) -> int:
+    """The number of triples in the named graph ``graph`` (``None``: in the default graph of a
+    query that names no dataset), asked of the SPARQL endpoint."""
+    pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"
     response = client.request(
         "POST",
         query_url,
-        what=f"counting the triples of <{graph}>",
+        what=f"counting the triples of {'the default graph' if graph is None else f'<{graph}>'}",
         data={"query": query},
         headers={"Accept": "application/sparql-results+json"},
     )
