@@ -430,8 +430,6 @@ class GraphReport:
         return "the default graph" if self.iri is None else f"<{self.iri}>"
 
 
-
-
 def union_default_graph(kg: KnowledgeGraph, kind: StoreKind) -> tuple[None, Graph]:
     """(None, asserted + inferred): what ``--default-graph union`` writes into the default
     graph; an InputError on a store whose default graph is the union already."""
