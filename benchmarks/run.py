@@ -38,7 +38,9 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 
-from aifactories import catalogue, engines, prefixes, resources  # noqa: E402
+from aifactories import prefixes, resources  # noqa: E402
+from aifactories.query import catalogue, engines  # noqa: E402
+from aifactories.query import run_stored as execute  # noqa: E402
 
 RESULTS = HERE / "results"
 #: An rdflib query run longer than this is run once; longer than SKIP_LARGER_S, not at all on
@@ -177,25 +179,25 @@ def bench_graph(label: str, files: list[Path], rec: Recorder, runs: int, validat
     for query in catalogue.load_catalogue():
         values = params_for(query, synthetic)
         if query.name in TOO_SLOW:
-            (fast,) = median_of(runs, lambda q=query, v=values: catalogue.execute(q, v, oxigraph))
+            (fast,) = median_of(runs, lambda q=query, v=values: execute(q, v, oxigraph))
             worst = max(worst, fast)
             rec.add(label, triples, f"query {query.name}", None, fast, TOO_SLOW[query.name])
             continue
         try:
-            first, _ = timed(lambda q=query, v=values: catalogue.execute(q, v, reference))
+            first, _ = timed(lambda q=query, v=values: execute(q, v, reference))
         except Exception as exc:  # a parameter value the synthetic graph lacks
             rec.add(label, triples, f"query {query.name}", None, None, f"skipped: {exc}")
             continue
         if first > SLOW_S:  # one rdflib run is enough to show it; spare the machine
-            (fast,) = median_of(runs, lambda q=query, v=values: catalogue.execute(q, v, oxigraph))
+            (fast,) = median_of(runs, lambda q=query, v=values: execute(q, v, oxigraph))
             plain, note = first, "rdflib: 1 run"
             if first > SKIP_LARGER_S:
                 TOO_SLOW[query.name] = f"rdflib not run: {first:.0f} s at {triples:,} triples"
         else:
             plain, fast = median_of(
                 runs,
-                lambda q=query, v=values: catalogue.execute(q, v, reference),
-                lambda q=query, v=values: catalogue.execute(q, v, oxigraph),
+                lambda q=query, v=values: execute(q, v, reference),
+                lambda q=query, v=values: execute(q, v, oxigraph),
             )
             note = ""
         worst = max(worst, fast)
@@ -335,11 +337,11 @@ def oxigraph_only(size: int, rec: Recorder, runs: int) -> None:
         for query in catalogue.load_catalogue():
             values = params_for(query, True)
             try:
-                catalogue.execute(query, values, engine)
+                execute(query, values, engine)
             except Exception as exc:
                 rec.add(label, triples, f"query {query.name}", None, None, f"skipped: {exc}")
                 continue
-            (fast,) = median_of(runs, lambda q=query, v=values: catalogue.execute(q, v, engine))
+            (fast,) = median_of(runs, lambda q=query, v=values: execute(q, v, engine))
             worst = max(worst, fast)
             rec.add(label, triples, f"query {query.name}", None, fast, "asserted only")
         rec.add(label, triples, "slowest stored query (Oxigraph)", None, worst, "asserted only")

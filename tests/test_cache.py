@@ -11,8 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from aifactories import cache, engines, graph, prefixes
+from aifactories import cache, graph, prefixes
 from aifactories.graph import KnowledgeGraph
+from aifactories.query import engines
 
 EX = "https://w3id.org/aifactories/id/test/"
 ONTOLOGY = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .

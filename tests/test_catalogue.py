@@ -6,27 +6,28 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from aifactories import catalogue
-from aifactories.catalogue import (
-    Param,
-    QueryHeaderError,
-    StoredQuery,
-    UnknownQueryError,
-    bind_parameters,
-    load_catalogue,
-    parse_query_file,
-)
-from aifactories.cli import CATALOGUE_FORMATS, QUERY_FORMATS, main
-from aifactories.errors import ParameterError
+from aifactories.cli import CATALOGUE_FORMATS, FORMAT_NAMES, main
+from aifactories.errors import ParameterError, QueryHeaderError, UnknownQueryError
 from aifactories.graph import KnowledgeGraph
 from aifactories.namespaces import AIF, COUNTRY, FACTORY, ORGANISATION
+from aifactories.query import binding, catalogue, engines, listing, results, run_named
+from aifactories.query.catalogue import Param, StoredQuery, load_catalogue, parse_query_file
+from aifactories.query.convert import to_rdflib
 
 CATALOGUE = load_catalogue()
+
+
+def bind_parameters(query: StoredQuery, values: dict[str, str], kg: KnowledgeGraph) -> dict:
+    """The bound parameters as rdflib terms (binding.bind resolves on the engine)."""
+    bound = binding.bind(query, values, engines.open_engine("oxigraph", kg))
+    return {name: to_rdflib(term) for name, term in bound.items()}
+
 
 #: Required by the catalogue issue (3) and the time-and-provenance issue (6).
 REQUIRED = {
@@ -77,14 +78,15 @@ def test_query_header_and_text(query: StoredQuery) -> None:
     assert len(query.description) > len(query.summary)
     assert query.tags
     assert query.text == query.path.read_text(encoding="utf-8")
-    algebra = catalogue.prepared_query(query).algebra.name
+    catalogue.check_parses(query)
+    parsed = type(ox.Store().query(query.text)).__name__
     assert (
-        algebra
+        parsed
         == {
-            "SELECT": "SelectQuery",
-            "ASK": "AskQuery",
-            "CONSTRUCT": "ConstructQuery",
-            "DESCRIBE": "DescribeQuery",
+            "SELECT": "QuerySolutions",
+            "ASK": "QueryBoolean",
+            "CONSTRUCT": "QueryTriples",
+            "DESCRIBE": "QueryTriples",
         }[query.form]
     )
 
@@ -113,7 +115,7 @@ def test_entity_parameter_types_have_instances(param: Param, kg: KnowledgeGraph)
 )
 def test_defaults_resolve(query: StoredQuery, kg: KnowledgeGraph) -> None:
     values = {p.name: p.default for p in query.params if p.default is not None}
-    bound = bind_parameters(query, values, kg.union)
+    bound = bind_parameters(query, values, kg)
     assert set(bound) == set(values)
 
 
@@ -238,13 +240,11 @@ def supercomputers() -> StoredQuery:
     ["JAIF", "jaif", "JUPITER AI Factory", "factory:jaif", str(FACTORY.jaif), f"<{FACTORY.jaif}>"],
 )
 def test_entity_values_resolve(value: str, supercomputers: StoredQuery, kg: KnowledgeGraph) -> None:
-    assert bind_parameters(supercomputers, {"factory": value}, kg.union) == {
-        "factory": FACTORY.jaif
-    }
+    assert bind_parameters(supercomputers, {"factory": value}, kg) == {"factory": FACTORY.jaif}
 
 
 def test_default_is_used(supercomputers: StoredQuery, kg: KnowledgeGraph) -> None:
-    assert bind_parameters(supercomputers, {}, kg.union) == {"factory": FACTORY.jaif}
+    assert bind_parameters(supercomputers, {}, kg) == {"factory": FACTORY.jaif}
 
 
 @pytest.mark.parametrize(
@@ -254,7 +254,8 @@ def test_default_is_used(supercomputers: StoredQuery, kg: KnowledgeGraph) -> Non
         ("factory-supercomputers", {"factory": "Atlantis"}, r"parameter 'factory'.*Atlantis"),
         ("factory-supercomputers", {"factory": "Germany"}, r"names no aif:NetworkNode"),
         ("factory-supercomputers", {"factory": "country:DEU"}, r"not a aif:NetworkNode"),
-        ("sources", {"entity": "Mimer"}, r"ambiguous: names 2 entities.*factory:mimer"),
+        # two ontology terms share the label, and neither is a network node (docs/names.md)
+        ("sources", {"entity": "usage kind"}, r"ambiguous: names 2 entities.*aif:UsageKind"),
         ("factories-as-of", {}, r"needs parameter 'date' \(xsd:date\)"),
         ("factories-as-of", {"date": "2025-02-30"}, r"expected a date as YYYY-MM-DD"),
         ("factories-as-of", {"date": "12/03/2025"}, r"expected a date as YYYY-MM-DD"),
@@ -268,19 +269,19 @@ def test_bad_values_are_refused(
     query: str, values: dict[str, str], message: str, kg: KnowledgeGraph
 ) -> None:
     with pytest.raises(ParameterError, match=message) as info:
-        bind_parameters(CATALOGUE.get(query), values, kg.union)
+        bind_parameters(CATALOGUE.get(query), values, kg)
     assert "\n" not in str(info.value)
 
 
 def test_literal_types() -> None:
     integer = Param("n", str(XSD.integer), description="A number.")
-    assert catalogue.check_literal(integer, " 42 ") == ("42", str(XSD.integer))
+    assert binding.check_literal(integer, " 42 ") == ("42", str(XSD.integer))
     with pytest.raises(ParameterError, match="expected an integer"):
-        catalogue.check_literal(integer, "4.2")
+        binding.check_literal(integer, "4.2")
     date = Param("d", str(XSD.date), description="A date.")
-    assert catalogue.check_literal(date, "2024-02-29") == ("2024-02-29", str(XSD.date))
+    assert binding.check_literal(date, "2024-02-29") == ("2024-02-29", str(XSD.date))
     text = Param("s", str(XSD.string), description="A text.")
-    assert catalogue.check_literal(text, INJECTION) == (INJECTION, None)
+    assert binding.check_literal(text, INJECTION) == (INJECTION, None)
 
 
 def test_string_values_are_bound_not_pasted(tmp_path: Path) -> None:
@@ -296,21 +297,23 @@ def test_string_values_are_bound_not_pasted(tmp_path: Path) -> None:
     graph = Graph()
     graph.add((FACTORY.jaif, RDF.type, AIF.AIFactory))
     kg = KnowledgeGraph(asserted=graph, inferred=Graph(), union=graph, files=())
-    result = catalogue.run(query, {"text": INJECTION}, kg)
+    result = run_named(query, {"text": INJECTION}, kg).to_rdflib()
     assert [row[0] for row in result] == [Literal(f"<{INJECTION}>")]
     assert len(graph) == 1
 
 
 def test_run_binds_parameters(kg: KnowledgeGraph) -> None:
-    by_label = catalogue.run("factories-by-country", {"country": "Finland"}, kg)
-    by_iri = catalogue.run("factories-by-country", {"country": str(COUNTRY.FIN)}, kg)
+    by_label = run_named("factories-by-country", {"country": "Finland"}, kg).to_rdflib()
+    by_iri = run_named("factories-by-country", {"country": str(COUNTRY.FIN)}, kg).to_rdflib()
     assert list(by_label) == list(by_iri)
     assert {row[0] for row in by_label} == {FACTORY["lumi-aif"]}
 
 
 def test_member_of_is_an_ask(kg: KnowledgeGraph) -> None:
-    yes = catalogue.run("member-of", {"organisation": "PSNC", "factory": "PIAST"}, kg)
-    no = catalogue.run("member-of", {"organisation": str(ORGANISATION.psnc), "factory": "JAIF"}, kg)
+    yes = run_named("member-of", {"organisation": "PSNC", "factory": "PIAST"}, kg).to_rdflib()
+    no = run_named(
+        "member-of", {"organisation": str(ORGANISATION.psnc), "factory": "JAIF"}, kg
+    ).to_rdflib()
     assert (yes.askAnswer, no.askAnswer) == (True, False)
 
 
@@ -323,7 +326,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 def test_cli_format_choices_match_the_library() -> None:
-    assert set(QUERY_FORMATS) == set(catalogue.RESULT_FORMATS) | set(catalogue.GRAPH_FORMATS)
+    assert set(FORMAT_NAMES) == set(results.FORMATS) | set(results.ALIASES)
     assert CATALOGUE_FORMATS == ("table", "json", "markdown")
 
 
@@ -345,7 +348,7 @@ def test_queries_lists_the_catalogue() -> None:
         "description": CATALOGUE.get("factory-supercomputers").params[0].description,
     }
     code, out = invoke("queries", "--format", "markdown")
-    assert code == 0 and out == catalogue.render_markdown(CATALOGUE)
+    assert code == 0 and out == listing.render_markdown(CATALOGUE)
 
 
 def test_query_json_is_sparql_results_json() -> None:
@@ -428,7 +431,7 @@ def test_query_construct_gives_rdf() -> None:
     [
         (["factory-supercomputers", "-p", "factory=Atlantis"], "no entity with this IRI"),
         (["factory-supercomputers", "-p", f"factory={INJECTION}"], "no entity with this IRI"),
-        (["sources", "-p", "entity=Mimer"], "ambiguous"),
+        (["sources", "-p", "entity=usage kind"], "ambiguous"),
         (["factories-as-of", "-p", "date=2025-13-01"], "expected a date as YYYY-MM-DD"),
         (["factories-as-of"], "needs parameter 'date'"),
         (["factories-as-of", "-p", "date=2025-03-12", "-p", "when=now"], "undeclared"),
@@ -445,3 +448,9 @@ def test_query_errors_are_one_line_exit_2(args: list[str], message: str) -> None
     lines = out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), out
     assert message in lines[0]
+
+
+def test_untyped_parameter_prefers_the_network_node(kg: KnowledgeGraph) -> None:
+    """Mimer names the AI Factory and the system; rdfs:Resource is untyped: the factory wins."""
+    sources = CATALOGUE.get("sources")
+    assert bind_parameters(sources, {"entity": "Mimer"}, kg) == {"entity": FACTORY.mimer}

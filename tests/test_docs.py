@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aifactories.catalogue import load_catalogue, render_markdown
+from aifactories.query.catalogue import load_catalogue
+from aifactories.query.listing import render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

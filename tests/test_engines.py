@@ -19,9 +19,11 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 import pytest
 
-from aifactories import catalogue, cli, engines, prefixes
+from aifactories import cli, prefixes
 from aifactories.errors import ParameterError
 from aifactories.graph import KnowledgeGraph
+from aifactories.query import binding, catalogue, engines, run_stored, syntax
+from aifactories.query.results import QueryResult, Term
 from queries.goldens import golden_files, read_golden
 
 CATALOGUE = catalogue.load_catalogue()
@@ -46,7 +48,7 @@ def oxigraph(kg: KnowledgeGraph) -> engines.OxigraphEngine:
     return engines.OxigraphEngine.from_knowledge_graph(kg)
 
 
-def normal(term: engines.Term | None) -> str | None:
+def normal(term: Term | None) -> str | None:
     """A term for comparison: N-Triples, numbers by value, every blank node alike."""
     if term is None:
         return None
@@ -57,7 +59,7 @@ def normal(term: engines.Term | None) -> str | None:
             return f"{format(Decimal(term.value).normalize(), 'f')}^^numeric"
         except InvalidOperation:
             pass
-    return engines.nt(term)
+    return str(term)
 
 
 def order_variables(query: catalogue.StoredQuery) -> list[str]:
@@ -76,8 +78,8 @@ def test_engines_agree(
     oxigraph: engines.OxigraphEngine,
 ) -> None:
     query = CATALOGUE.get(name)
-    ours = catalogue.execute(query, values, reference)
-    theirs = catalogue.execute(query, values, oxigraph)
+    ours = run_stored(query, values, reference)
+    theirs = run_stored(query, values, oxigraph)
     assert ours.form == theirs.form == query.form
     if query.form == "ASK":
         assert ours.boolean is theirs.boolean
@@ -129,7 +131,7 @@ def test_same_parameter_errors(
     outcomes = []
     for engine in (reference, oxigraph):
         try:
-            outcomes.append(catalogue.engine_bindings(query, values, engine))
+            outcomes.append(binding.bind(query, values, engine))
         except ParameterError as exc:
             outcomes.append(str(exc))
     assert outcomes[0] == outcomes[1]
@@ -138,8 +140,8 @@ def test_same_parameter_errors(
 def test_lookup_messages_name_the_problem(oxigraph: engines.OxigraphEngine) -> None:
     query = CATALOGUE.get("factory-supercomputers")
     with pytest.raises(ParameterError, match=r"names no aif:NetworkNode: 'JUPITER'"):
-        catalogue.engine_bindings(query, {"factory": "JUPITER"}, oxigraph)
-    bound = catalogue.engine_bindings(query, {"factory": "jupiter ai factory"}, oxigraph)
+        binding.bind(query, {"factory": "JUPITER"}, oxigraph)
+    bound = binding.bind(query, {"factory": "jupiter ai factory"}, oxigraph)
     assert bound == {"factory": ox.NamedNode(prefixes.BASE + "id/factory/jaif")}
 
 
@@ -196,7 +198,7 @@ def test_bound_variable_used_only_in_a_filter() -> None:
     ],
 )
 def test_bind_terms(text: str, expected: str) -> None:
-    assert engines.bind_terms(text, {"_e": ox.NamedNode("x:a")}) == expected
+    assert syntax.bind_terms(text, {"_e": ox.NamedNode("x:a")}) == expected
 
 
 def test_a_string_value_stays_one_literal() -> None:
@@ -211,8 +213,8 @@ def test_a_string_value_stays_one_literal() -> None:
 # --- Serialisation ------------------------------------------------------------------------------
 
 
-def sample() -> engines.QueryResult:
-    return engines.QueryResult(
+def sample() -> QueryResult:
+    return QueryResult(
         "SELECT",
         ("item", "name", "when"),
         [
@@ -261,7 +263,7 @@ def test_json_results() -> None:
         "item": {"type": "bnode", "value": "b0"},
         "name": {"type": "literal", "value": 'say "hi"\tnow'},
     }
-    ask = json.loads(engines.QueryResult("ASK", boolean=True).serialize("json"))
+    ask = json.loads(QueryResult("ASK", boolean=True).serialize("json"))
     assert ask == {"head": {}, "boolean": True}
 
 
@@ -275,28 +277,28 @@ def test_xml_results() -> None:
     assert name is not None and name.text == "JUPITER AI Factory"
     assert name.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
     assert [b.get("name") for b in results[1]] == ["item", "name"]  # unbound ?when left out
-    ask = ET.fromstring(engines.QueryResult("ASK", boolean=False).serialize("xml"))
+    ask = ET.fromstring(QueryResult("ASK", boolean=False).serialize("xml"))
     assert ask.find(ns + "boolean").text == "false"  # type: ignore[union-attr]
 
 
 def test_formats_fit_the_form() -> None:
     with pytest.raises(Exception, match="is for CONSTRUCT/DESCRIBE"):
         sample().serialize("turtle")
-    graph = engines.QueryResult("CONSTRUCT", triples=[])
+    graph = QueryResult("CONSTRUCT", triples=[])
     with pytest.raises(Exception, match="is for SELECT/ASK"):
         graph.serialize("csv")
 
 
 def test_turtle_of_a_graph_result(oxigraph: engines.OxigraphEngine) -> None:
-    text = catalogue.execute(CATALOGUE.get("describe-factory"), {}, oxigraph).serialize("turtle")
+    text = run_stored(CATALOGUE.get("describe-factory"), {}, oxigraph).serialize("turtle")
     parsed = list(ox.parse(text, format=ox.RdfFormat.TURTLE))
     assert parsed and "@prefix factory:" in text
 
 
 def test_to_rdflib_round_trip(reference: engines.RdflibEngine) -> None:
-    native = catalogue.run("exascale-factories", {}, reference.kg)
-    converted = engines.QueryResult.to_rdflib(
-        catalogue.execute(CATALOGUE.get("exascale-factories"), {}, reference)
+    native = reference.kg.union.query(CATALOGUE.get("exascale-factories").text)
+    converted = QueryResult.to_rdflib(
+        run_stored(CATALOGUE.get("exascale-factories"), {}, reference)
     )
     assert list(native.vars or ()) == list(converted.vars or ())
     assert native.bindings == converted.bindings
@@ -314,14 +316,14 @@ def test_prefix_table_matches_namespaces() -> None:
 def test_curies_match_terms(kg: KnowledgeGraph) -> None:
     from rdflib import URIRef
 
-    from aifactories.terms import curie
+    from aifactories.terms import curie, curie_iri
 
     iris = {t for triple in kg.union for t in triple if isinstance(t, URIRef)}
-    assert all(prefixes.curie(str(i)) == curie(i) for i in iris)
+    assert all(curie_iri(str(i)) == curie(i) for i in iris)
 
 
 def test_cli_engine_choices() -> None:
-    assert set(cli.ENGINE_NAMES) == set(engines.ENGINES)
+    assert set(cli.ENGINES) == set(engines.ENGINES)
     assert cli.DEFAULT_ENGINE == engines.DEFAULT_ENGINE
 
 

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from rdflib.term import Node
 
-from aifactories import catalogue
 from aifactories.graph import KnowledgeGraph
+from aifactories.query import binding, catalogue, engines, run_named
+from aifactories.query.convert import to_rdflib
 from queries.goldens import golden_files, read_golden
 
 ox = pytest.importorskip("pyoxigraph")
@@ -87,8 +88,10 @@ def oxigraph_term(term: Any) -> str | None:
 def substituted(query: catalogue.StoredQuery, values: dict[str, str], kg: KnowledgeGraph) -> str:
     """The query text with parameters written in as N-Triples terms (Oxigraph side only)."""
     text = query.text
-    for name, term in catalogue.bind_parameters(query, values, kg.union).items():
-        text = re.sub(rf"[?$]_{name}\b", lambda _m, t=term: t.n3(), text)
+    bound = binding.bind(query, values, engines.open_engine("rdflib", kg))
+    for name, term in bound.items():
+        written = to_rdflib(term).n3()
+        text = re.sub(rf"[?$]_{name}\b", lambda _m, t=written: t, text)
     return text
 
 
@@ -99,7 +102,7 @@ def test_same_results_on_oxigraph(
     name: str, values: dict[str, str], kg: KnowledgeGraph, store: Any
 ) -> None:
     query = CATALOGUE.get(name)
-    ours = catalogue.run(query, values, kg)
+    ours = run_named(query, values, kg, engine="rdflib").to_rdflib()
     theirs = store.query(substituted(query, values, kg))
     if query.form == "ASK":
         assert bool(theirs) is ours.askAnswer

@@ -26,10 +26,11 @@ from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from aifactories import catalogue, cli, exports
+from aifactories import cli, exports
 from aifactories import publish as pub
 from aifactories.graph import KnowledgeGraph
 from aifactories.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH
+from aifactories.query import catalogue, syntax
 from queries.goldens import (
     Golden,
     golden_cell,
@@ -262,14 +263,14 @@ def test_remote_parameters_are_checked_like_local_ones(endpoint: str) -> None:
 def test_string_parameters_cannot_inject_sparql() -> None:
     """A value is written as an escaped literal in place of the variable, never as query text."""
     text = 'SELECT ?x WHERE { ?x ?p ?_name . FILTER (?_name != "?_name") } # ?_name'
-    evil = pub.substitute(text, {"_name": '"x\\" } DROP ALL #"'})
+    evil = syntax.bind_terms(text, {"_name": ox.Literal('x" } DROP ALL #')})
     assert evil == (
         'SELECT ?x WHERE { ?x ?p "x\\" } DROP ALL #" . '
         'FILTER ("x\\" } DROP ALL #" != "?_name") } # ?_name'
     )
-    assert pub.substitute("SELECT ?_f ?y WHERE { ?y ?p ?_f }", {"_f": "<http://e/x>"}) == (
-        "SELECT (<http://e/x> AS ?_f) ?y WHERE { ?y ?p <http://e/x> }"
-    )
+    assert syntax.bind_terms(
+        "SELECT ?_f ?y WHERE { ?y ?p ?_f }", {"_f": ox.NamedNode("http://e/x")}
+    ) == ("SELECT (<http://e/x> AS ?_f) ?y WHERE { ?y ?p <http://e/x> }")
 
 
 # --- Endpoints, batches, credentials --------------------------------------------------------

@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 from rdflib import URIRef
 
-from aifactories import catalogue
 from aifactories.graph import KnowledgeGraph
+from aifactories.query import catalogue, run_named
 from queries.goldens import (
     Golden,
     golden_cell,
@@ -50,7 +50,7 @@ def test_parameter_sets_differ() -> None:
 @pytest.mark.parametrize("golden", GOLDENS, ids=lambda g: g.id)
 def test_expected_results(golden: Golden, kg: KnowledgeGraph) -> None:
     query = CATALOGUE.get(golden.query)
-    result = catalogue.run(query, golden.params, kg)
+    result = run_named(query, golden.params, kg).to_rdflib()
     if query.form == "ASK":
         assert golden.header == ["boolean"] and len(golden.rows) == 1
         assert result.askAnswer is (golden.rows[0][0] == "true")
@@ -105,7 +105,7 @@ def test_entities_come_with_labels(golden: Golden, kg: KnowledgeGraph) -> None:
     query = CATALOGUE.get(golden.query)
     if query.form != "SELECT":
         return
-    result = catalogue.run(query, golden.params, kg)
+    result = run_named(query, golden.params, kg).to_rdflib()
     names = [str(v) for v in result.vars or ()]
     for var in result.vars or ():
         if any(isinstance(row.get(var), URIRef) for row in result.bindings):
@@ -116,7 +116,7 @@ def test_entities_come_with_labels(golden: Golden, kg: KnowledgeGraph) -> None:
 
 
 def _column(name: str, params: dict[str, str], var: str, kg: KnowledgeGraph) -> list[str]:
-    result = catalogue.run(name, params, kg)
+    result = run_named(name, params, kg).to_rdflib()
     return [str(row.get(var)) for row in result.bindings]
 
 
@@ -169,6 +169,6 @@ def test_disputed_includes(
             str(r.get("notBefore")),
             str(r.get("source")),
         )
-        for r in catalogue.run("disputed", {}, kg).bindings
+        for r in run_named("disputed", {}, kg).to_rdflib().bindings
     }
     assert (base + entity, golden_cell(value), not_before, base + source) in rows

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aifactories import catalogue, cli, engines, prefixes, store
+from aifactories import cli, prefixes, store
 from aifactories.errors import InputError
 from aifactories.graph import KnowledgeGraph
+from aifactories.query import catalogue, engines, run_stored
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,8 @@ def test_query_on_the_store_equals_the_reference(project_store: Path, kg: Knowle
     query = catalogue.load_catalogue().get("factory-supercomputers")
     on_disk = engines.OxigraphEngine(store.open_store(project_store).store)
     reference = engines.RdflibEngine(kg)
-    got = catalogue.execute(query, {"factory": "JAIF"}, on_disk)
-    want = catalogue.execute(query, {"factory": "JAIF"}, reference)
+    got = run_stored(query, {"factory": "JAIF"}, on_disk)
+    want = run_stored(query, {"factory": "JAIF"}, reference)
     assert sorted(map(str, got.rows)) == sorted(map(str, want.rows))
     labels = {row[1].value for row in got.rows if row[1] is not None}
     assert {"JUPITER", "JARVIS"} <= labels

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal
-from rdflib.namespace import SKOS, XSD
+from rdflib.namespace import RDF, SKOS, XSD
 
 from aifactories.errors import TermLookupError
 from aifactories.graph import KnowledgeGraph
@@ -60,6 +60,8 @@ def test_ambiguous_term_lists_every_candidate(kg: KnowledgeGraph) -> None:
     graph = Graph()
     graph += kg.union  # a copy: the session graph stays untouched
     graph.add((FACTORY["other-jaif"], SKOS.altLabel, Literal("JAIF")))
+    # two network nodes of one name: no rule settles it (docs/names.md)
+    graph.add((FACTORY["other-jaif"], RDF.type, AIF.AIFactoryAntenna))
     with pytest.raises(TermLookupError, match="ambiguous") as err:
         resolve(graph, "jaif")
     assert any(c.startswith("factory:jaif ") for c in err.value.candidates)

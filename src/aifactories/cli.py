@@ -16,6 +16,9 @@ from typing import Any
 
 import click
 
+from aifactories.query.engines import DEFAULT_ENGINE, ENGINES
+from aifactories.query.results import FORMAT_NAMES
+
 
 class UserError(click.ClickException):
     """A user mistake: printed as 'Error: <message>' and exit code 2."""
@@ -57,10 +60,8 @@ def main(reasoner: str | None) -> None:
 
 # --- core commands: validate, export, stats, describe, sparql ---------------------------------
 
-#: Choices are spelt out here (not imported) so that ``--help`` does not import rdflib;
-#: tests/test_cli.py checks them against the library's lists.
+#: Spelt out so that ``--help`` does not import rdflib; tests/test_cli.py checks them.
 EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld", "xml")
-SPARQL_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld", "nt")
 
 
 @main.command()
@@ -169,9 +170,13 @@ def describe(term: str, fmt: str) -> None:
     from aifactories.describe import describe as gather
     from aifactories.describe import description_as_dict, format_description
     from aifactories.graph import load
+    from aifactories.terms import resolve_name
 
     kg = load()
-    found = gather(kg, term)
+    named = resolve_name(kg.union, term)
+    if named.note:
+        click.echo(named.note, err=True)
+    found = gather(kg, named.entity.value)
     if fmt == "json":
         data = description_as_dict(found, kg.union)
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -179,44 +184,19 @@ def describe(term: str, fmt: str) -> None:
         click.echo(format_description(found, kg.union))
 
 
-@main.command()
-@click.argument("query")
-@click.option(
-    "--format", "fmt", type=click.Choice(SPARQL_FORMATS), default="table", show_default=True
+#: The one format table (``aifactories.query.results.FORMATS``) and the engines.
+FORMAT_HELP = (
+    "SELECT: table, csv, tsv, json, xml; ASK: table, json, xml; CONSTRUCT/DESCRIBE: turtle "
+    "(or ttl), nt, jsonld, xml (RDF/XML), table. Default: table, or turtle for graphs."
 )
-@user_errors
-def sparql(query: str, fmt: str) -> None:
-    """Run a read-only SPARQL query on the union of asserted and inferred triples.
-
-    QUERY is the query text, @FILE for a file, or @- for standard input. The project's prefixes
-    (aif:, factory:, ...) are predeclared. SELECT/ASK results: table, csv, tsv, json, xml;
-    CONSTRUCT/DESCRIBE results: table, turtle, jsonld, nt, xml. SPARQL Update, SERVICE and
-    FROM are refused: queries never write and never reach the network.
-    """
-    from aifactories import sparql as q
-    from aifactories.graph import load
-
-    prepared = q.prepare(q.read_query(query))
-    kg = load()
-    text = q.render(q.run(kg.union, prepared), fmt, kg.union)
-    click.echo(text, nl=not text.endswith("\n"))
-
-
-# --- stored queries: queries, query -----------------------------------------------------------
-
-#: Spelt out so that ``--help`` does not import rdflib; tests/test_catalogue.py checks them.
 CATALOGUE_FORMATS = ("table", "json", "markdown")
-QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld")
-#: Spelt out so that ``--help`` does not import pyoxigraph; tests/test_engines.py checks them.
-ENGINE_NAMES = ("oxigraph", "rdflib")
-DEFAULT_ENGINE = "oxigraph"
 
 engine_option = click.option(
     "--engine",
-    type=click.Choice(ENGINE_NAMES),
+    type=click.Choice(ENGINES),
     default=DEFAULT_ENGINE,
     show_default=True,
-    help="Query engine: Oxigraph (fast), or rdflib (the reference implementation).",
+    help="Query engine: Oxigraph (SPARQL 1.1), or rdflib (the reference; see docs/engines.md).",
 )
 store_option = click.option(
     "--store",
@@ -226,13 +206,37 @@ store_option = click.option(
 )
 
 
-def open_engine(name: str, store_dir: Path | None) -> Any:
-    """The query engine for ``--engine`` and ``--store``; warns when the store is outdated."""
-    from aifactories import engines
+def query_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options ``sparql`` and ``query`` share: --format, --engine, --store, --endpoint."""
+    for option in reversed(
+        (
+            click.option(
+                "--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None, help=FORMAT_HELP
+            ),
+            engine_option,
+            store_option,
+            click.option(
+                "--endpoint",
+                metavar="URL",
+                help="Run on this SPARQL endpoint instead (entities are still resolved locally).",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
 
+
+def open_engine(name: str, store_dir: Path | None, endpoint: str | None = None) -> Any:
+    """The engine for --engine, --store and --endpoint; warns when the store is outdated."""
+    from aifactories.query import engines
+
+    if endpoint is not None:
+        from aifactories.query.remote import RemoteEngine
+
+        return RemoteEngine(endpoint, local=lambda: open_engine(name, store_dir))
     if store_dir is None:
         return engines.open_engine(name)
-    from aifactories.store import knowledge_graph_from_store, open_store
+    from aifactories.store import open_store
 
     opened = open_store(store_dir)
     if opened.is_stale():
@@ -241,9 +245,36 @@ def open_engine(name: str, store_dir: Path | None) -> Any:
             f"'aifactories load --store {store_dir}'",
             err=True,
         )
-    if name == "oxigraph":
-        return engines.OxigraphEngine(opened.store)
-    return engines.RdflibEngine(knowledge_graph_from_store(opened))
+    return engines.open_engine(name, store=opened)
+
+
+@main.command()
+@click.argument("query")
+@query_options
+@user_errors
+def sparql(
+    query: str, fmt: str | None, engine: str, store_dir: Path | None, endpoint: str | None
+) -> None:
+    """Run a read-only SPARQL query on the union of asserted and inferred triples.
+
+    QUERY is the query text, @FILE for a file, or @- for standard input. The project's prefixes
+    (aif:, factory:, ...) are predeclared. SPARQL Update and SERVICE are refused: queries never
+    write and never reach the network; FROM / FROM NAMED name graphs of the store (a graph it
+    does not hold is empty).
+    """
+    from aifactories import query as pipeline
+    from aifactories.query import results, syntax
+    from aifactories.terms import labels
+
+    text = syntax.read_query(query)
+    chosen = results.check_format(syntax.check(text).form, fmt)
+    runner = open_engine(engine, store_dir, endpoint)
+    result = pipeline.run(text, runner)
+    names = labels(runner, results.iris(result)) if chosen == "table" else {}
+    click.echo(results.write(result, chosen, labels=names.get), nl=False)
+
+
+# --- stored queries: queries, query -----------------------------------------------------------
 
 
 @main.command()
@@ -256,15 +287,15 @@ def queries(fmt: str) -> None:
 
     --format markdown prints the catalogue page (docs/queries.md is this output).
     """
-    from aifactories import catalogue
+    from aifactories.query import listing
+    from aifactories.query.catalogue import load_catalogue
 
-    cat = catalogue.load_catalogue()
     render = {
-        "table": catalogue.catalogue_table,
-        "json": catalogue.catalogue_json,
-        "markdown": catalogue.render_markdown,
+        "table": listing.catalogue_table,
+        "json": listing.catalogue_json,
+        "markdown": listing.render_markdown,
     }[fmt]
-    click.echo(render(cat), nl=False)
+    click.echo(render(load_catalogue()), nl=False)
 
 
 @main.command()
@@ -277,21 +308,7 @@ def queries(fmt: str) -> None:
     metavar="KEY=VALUE",
     help="A parameter value (repeatable). Entities: IRI, CURIE, or exact label or acronym.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(QUERY_FORMATS),
-    default=None,
-    help="SELECT/ASK: table (default), csv, tsv, json, xml (W3C result formats); "
-    "CONSTRUCT/DESCRIBE: turtle (default), jsonld, table.",
-)
-@engine_option
-@store_option
-@click.option(
-    "--endpoint",
-    metavar="URL",
-    help="Run on this SPARQL endpoint instead (entities are still resolved locally).",
-)
+@query_options
 @user_errors
 def query(
     name: str,
@@ -303,10 +320,11 @@ def query(
 ) -> None:
     """Run the stored query NAME (see 'aifactories queries') with its parameters bound.
 
-    Parameter values are bound to the parsed query, never pasted into its text; an unknown,
-    ambiguous or malformed value is refused with a one-line message (exit status 2).
+    Parameter values are checked and bound as RDF terms, never pasted into the query text; an
+    unknown, ambiguous or malformed value is refused with a one-line message (exit status 2).
     """
-    from aifactories import catalogue
+    from aifactories.query import results, run_stored
+    from aifactories.query.catalogue import load_catalogue
 
     values: dict[str, str] = {}
     for item in params:
@@ -316,21 +334,10 @@ def query(
         if key.strip() in values:
             raise UserError(f"--param {key.strip()!r} given twice")
         values[key.strip()] = value
-    stored = catalogue.load_catalogue().get(name)
-    chosen = fmt or ("turtle" if stored.form in ("CONSTRUCT", "DESCRIBE") else "table")
-    if chosen not in catalogue.formats_for(stored):
-        raise UserError(
-            f"format {chosen!r} does not fit a {stored.form} query; use one of "
-            f"{', '.join(catalogue.formats_for(stored))}"
-        )
-    if endpoint is not None:
-        from aifactories.publish import RemoteEngine
-
-        runner: Any = RemoteEngine(endpoint, local=lambda: open_engine(engine, store_dir))
-    else:
-        runner = open_engine(engine, store_dir)
-    result = catalogue.execute(stored, values, runner)
-    click.echo(result.serialize(chosen), nl=False)
+    stored = load_catalogue().get(name)
+    chosen = results.check_format(stored.form, fmt)
+    result = run_stored(stored, values, open_engine(engine, store_dir, endpoint))
+    click.echo(results.write(result, chosen), nl=False)
 
 
 @main.command()
@@ -389,8 +396,8 @@ def serve(
     """Serve the SPARQL endpoint, linked data and web pages (offline, read-only)."""
     import uvicorn
 
-    from aifactories.catalogue import load_catalogue
     from aifactories.graph import load
+    from aifactories.query.catalogue import load_catalogue
     from aifactories.server import Settings, create_app
 
     if not base_iri.endswith(("/", "#")):

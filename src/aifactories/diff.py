@@ -27,10 +27,10 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
-from aifactories.catalogue import nt_term
 from aifactories.errors import InputError
 from aifactories.graph import RDF_FORMATS, expand_paths, parse_file
 from aifactories.namespaces import ASSERTED_GRAPH, new_graph
+from aifactories.query.convert import from_rdflib
 from aifactories.terms import curie, label, show
 
 #: Quad formats read by suffix (triple formats: ``aifactories.graph.RDF_FORMATS``).
@@ -38,6 +38,11 @@ QUAD_FORMATS = {".nq": "nquads", ".trig": "trig"}
 #: The file of a release folder that is read, best first.
 RELEASE_DUMPS = ("aifactories.nq.gz", "aifactories.nq", "aifactories.trig")
 _ROOT = URIRef("urn:aifactories:diff:root")
+
+
+def nt(term: Node) -> str:
+    """A term in N-Triples syntax (pyoxigraph writes it)."""
+    return str(from_rdflib(term))
 
 
 # --- Reading a version ----------------------------------------------------------------------
@@ -130,16 +135,14 @@ class _Facts:
 
     def value(self, term: Node) -> Value:
         if not isinstance(term, BNode):
-            return Value(nt_term(term), show(term))
+            return Value(nt(term), show(term))
         if term not in self._cache:
             closure = self._closure(term)
             marked = Graph()
             marked.add((_ROOT, _ROOT, term))
             for triple in closure:
                 marked.add(triple)
-            lines = sorted(
-                f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in to_canonical_graph(marked)
-            )
+            lines = sorted(f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in to_canonical_graph(marked))
             self._cache[term] = Value("\n".join(lines), self._show(term, set()))
         return self._cache[term]
 

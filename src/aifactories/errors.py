@@ -32,6 +32,56 @@ class QuerySyntaxError(AIFactoriesError):
     """A SPARQL query that does not parse; carries the parser's message."""
 
 
+class QueryEvaluationError(QuerySyntaxError):
+    """A query that parses but fails while the engine evaluates it; carries the engine's message."""
+
+
+class ForbiddenQueryError(QuerySyntaxError):
+    """A query that would write (SPARQL Update) or reach the network (SERVICE): never run.
+
+    ``update`` tells the two apart (the SPARQL protocol answers 403 to an update, 400 else).
+    """
+
+    def __init__(self, message: str, *, update: bool = False) -> None:
+        self.update = update
+        super().__init__(message)
+
+
+class QueryHeaderError(QuerySyntaxError):
+    """A stored query whose ``#+`` header is malformed; names the file and line."""
+
+    def __init__(self, path: Path, line: int | None, detail: str) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: bad query header: {detail}")
+
+
+class UnknownQueryError(InputError):
+    """A stored-query name that is not in the catalogue; lists the closest names."""
+
+
+class UnsupportedFormatError(InputError):
+    """A result format that does not exist for the query's form (the protocol's 406).
+
+    Carries the form, the format asked for and the formats that do exist for that form.
+    """
+
+    def __init__(self, form: str, fmt: str, available: Sequence[str], why: str = "") -> None:
+        self.form = form
+        self.fmt = fmt
+        self.available = tuple(available)
+        reason = f": it {why}" if why else ""
+        super().__init__(
+            f"format {fmt!r} does not fit a {form} query{reason}; use one of "
+            + ", ".join(self.available)
+        )
+
+
+class EndpointError(InputError):
+    """A remote SPARQL endpoint that cannot be reached, refuses the query or answers garbage."""
+
+
 class ParameterError(AIFactoriesError):
     """A stored-query parameter that is missing, undeclared or malformed."""
 

@@ -94,7 +94,7 @@ class KnowledgeGraph:
     def triples(self) -> tuple[list[Triple], list[Triple]]:
         """(asserted, inferred) as pyoxigraph triples, no triple in both."""
         if self._triples is None:
-            from aifactories.engines import from_rdflib
+            from aifactories.query.convert import from_rdflib
 
             bnodes: dict[str, ox.BlankNode] = {}
             memo: dict[Any, Any] = {}
@@ -136,8 +136,8 @@ class KnowledgeGraph:
     # --- rdflib views ---
 
     def _graph(self, parts: Iterable[list[Triple]], identifier: str | None = None) -> Graph:
-        from aifactories.engines import to_rdflib
         from aifactories.namespaces import new_graph
+        from aifactories.query.convert import to_rdflib
 
         memo = self._memo
 
@@ -260,7 +260,7 @@ def read_triples(path: Path, data: bytes | None = None) -> list[Triple]:
             return _private_blanks((q.subject, q.predicate, q.object) for q in parsed)
         except (SyntaxError, ValueError):
             pass
-    from aifactories.engines import from_rdflib
+    from aifactories.query.convert import from_rdflib
 
     graph = parse_file(path, data=data)
     bnodes: dict[str, ox.BlankNode] = {}

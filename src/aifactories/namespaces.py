@@ -1,24 +1,14 @@
-"""One home for every namespace the project uses, and ``bind_prefixes``."""
+"""rdflib Namespaces for the project's prefixes (table: ``prefixes``), and ``bind_prefixes``."""
 
 from __future__ import annotations
 
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import (
-    DCAT,
-    DCTERMS,
-    FOAF,
-    ORG,
-    OWL,
-    PROV,
-    RDF,
-    RDFS,
-    SKOS,
-    VOID,
-    XSD,
     DefinedNamespace,
 )
 
-BASE = "https://w3id.org/aifactories/"
+from aifactories.prefixes import BASE, PREFIX_IRIS
+
 ONTOLOGY_IRI = BASE + "ontology"
 
 
@@ -141,40 +131,8 @@ SCHEMA = Namespace("https://schema.org/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-PREFIXES: dict[str, Namespace] = {
-    "aif": Namespace(BASE + "ontology#"),
-    "aifsh": AIFSH,
-    "factory": FACTORY,
-    "antenna": ANTENNA,
-    "organisation": ORGANISATION,
-    "system": SYSTEM,
-    "place": PLACE,
-    "sector": SECTOR,
-    "src": SOURCE,
-    "wave": WAVE,
-    "call": CALL,
-    "role": ROLE,
-    "usage": USAGE_KIND,
-    "skind": SOURCE_KIND,
-    "membership": MEMBERSHIP,
-    "sysusage": USAGE,
-    "value": VALUE,
-    "country": COUNTRY,
-    "schema": SCHEMA,
-    "org": Namespace(str(ORG)),
-    "skos": Namespace(str(SKOS)),
-    "dcterms": Namespace(str(DCTERMS)),
-    "prov": Namespace(str(PROV)),
-    "foaf": Namespace(str(FOAF)),
-    "dcat": Namespace(str(DCAT)),
-    "void": Namespace(str(VOID)),
-    "vann": VANN,
-    "owl": Namespace(str(OWL)),
-    "rdf": Namespace(str(RDF)),
-    "rdfs": Namespace(str(RDFS)),
-    "xsd": Namespace(str(XSD)),
-    "sh": SH,
-}
+#: prefix -> Namespace, built from the one table of ``aifactories.prefixes``.
+PREFIXES: dict[str, Namespace] = {p: Namespace(iri) for p, iri in PREFIX_IRIS.items()}
 
 
 def bind_prefixes(graph: Graph) -> Graph:

@@ -1,13 +1,11 @@
-"""The project's prefixes as plain strings, and CURIEs, without importing rdflib.
+"""The one home of the project's prefixes and graph IRIs, as plain strings.
 
-``aifactories.namespaces.PREFIXES`` holds the same table as rdflib Namespaces (a test keeps the
-two equal). This module exists for the lean paths (``aifactories --help``, a stored query on the
-Oxigraph engine from a warm cache), which must not pay for importing rdflib.
+``aifactories.namespaces`` builds its rdflib Namespaces from this table; CURIEs are written and
+read by ``aifactories.terms``. Plain strings keep the lean paths (``aifactories --help``, a stored
+query on Oxigraph from a warm cache) free of rdflib.
 """
 
 from __future__ import annotations
-
-import re
 
 BASE = "https://w3id.org/aifactories/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -52,35 +50,3 @@ PREFIX_IRIS: dict[str, str] = {
     "xsd": XSD,
     "sh": "http://www.w3.org/ns/shacl#",
 }
-
-#: Longest namespace first, so ``membership:`` wins over a shorter prefix of the same IRI.
-_BY_LENGTH = tuple(sorted(PREFIX_IRIS.items(), key=lambda pn: -len(pn[1])))
-#: Same rules as ``aifactories.terms``: a local name written without escaping.
-_LOCAL = re.compile(r"^[\w-]([\w.-]*[\w-])?$|^$")
-_IRI = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
-_CURIE = re.compile(r"^([A-Za-z][\w.-]*)?:(\S*)$")
-
-
-def curie(iri: str) -> str:
-    """``prefix:local`` for an IRI in a project namespace, else ``<iri>`` (as ``terms.curie``)."""
-    for prefix, namespace in _BY_LENGTH:
-        if iri.startswith(namespace) and _LOCAL.match(iri[len(namespace) :]):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return f"<{iri}>"
-
-
-def expand_curie(text: str) -> str | None:
-    """The IRI for ``prefix:local`` with a project prefix, or None when ``text`` is not one."""
-    match = _CURIE.match(text)
-    if not match or match.group(1) not in PREFIX_IRIS:
-        return None
-    return PREFIX_IRIS[match.group(1)] + match.group(2)
-
-
-def as_iri(text: str) -> str | None:
-    """``<iri>``, an absolute IRI or a project CURIE as an IRI; None for anything else."""
-    if text.startswith("<") and text.endswith(">"):
-        return text[1:-1]
-    if _IRI.match(text):
-        return text
-    return expand_curie(text)

@@ -1,4 +1,4 @@
-"""Push the graph into a triple store, and run the catalogue's queries on any SPARQL endpoint.
+"""Push the graph into a triple store: the Graph Store client (remote queries: query.remote).
 
 Publishing uses the SPARQL 1.1 Graph Store HTTP Protocol (GSP): each named graph (asserted,
 inferred) is sent to ``<graph store>?graph=<graph IRI>`` in N-Triples batches, so a large graph
@@ -25,27 +25,23 @@ kind, ``--default-graph union`` also writes the union of the two graphs into the
 
 from __future__ import annotations
 
-import json
 import netrc
 import os
-import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aifactories.errors import InputError
 from aifactories.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH
 
 if TYPE_CHECKING:
     import httpx
-    import pyoxigraph as ox
     from rdflib import Graph
     from rdflib.term import Node
 
-    from aifactories.engines import Engine, QueryResult
     from aifactories.graph import KnowledgeGraph
 
     Triple = tuple[Node, Node, Node]
@@ -394,7 +390,7 @@ def ntriples(triples: Iterable[Triple]) -> bytes:
     """N-Triples for ``triples``, blank nodes relabelled ``_:b0``, ``_:b1``, ... (one document)."""
     from rdflib import BNode
 
-    from aifactories.catalogue import nt_term
+    from aifactories.query.convert import from_rdflib
 
     labels: dict[Node, str] = {}
 
@@ -403,7 +399,7 @@ def ntriples(triples: Iterable[Triple]) -> bytes:
             if node not in labels:
                 labels[node] = f"_:b{len(labels)}"
             return labels[node]
-        return nt_term(node)
+        return str(from_rdflib(node))  # N-Triples, written by pyoxigraph
 
     return "".join(f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in triples).encode("utf-8")
 
@@ -522,213 +518,3 @@ def count_triples(client: StoreClient, query_url: str, graph: str | None) -> int
             f"{query_url} did not answer a SPARQL query with JSON results; is it the store's "
             "query endpoint?"
         ) from None
-
-
-# --- Querying a remote endpoint -------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|\#[^\n]*"
-    r"|[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+"
-    r"|[A-Za-z]+"
-    r"|[(){}]"
-    r"|\s+"
-    r"|.",
-    re.DOTALL,
-)
-
-
-def substitute(text: str, values: Mapping[str, str]) -> str:
-    """``text`` with each variable ``?name`` of ``values`` replaced by ``values[name]``.
-
-    ``values`` are RDF terms in N-Triples syntax (resolved IRIs, checked and escaped literals),
-    never raw user text. Only variable tokens are replaced, not text in strings, IRIs or
-    comments; a replaced variable in a SELECT clause becomes ``(<term> AS ?name)`` so it stays
-    projected. This pre-binds like rdflib's ``initBindings`` for the queries of the catalogue.
-    """
-    out: list[str] = []
-    in_select = False
-    depth = 0
-    for match in _TOKEN.finditer(text):
-        token = match.group(0)
-        # a keyword, not the local part of a prefixed name such as ex:select
-        upper = token.upper() if text[match.start() - 1 : match.start()] != ":" else ""
-        if upper == "SELECT":
-            in_select, depth = True, 0
-        elif in_select and (upper in ("WHERE", "FROM") or (token == "{" and depth == 0)):
-            in_select = False
-        elif token == "(":
-            depth += 1
-        elif token == ")":
-            depth -= 1
-        if token[0] in "?$" and token[1:] in values:
-            term = values[token[1:]]
-            out.append(f"({term} AS {token})" if in_select and depth == 0 else term)
-        else:
-            out.append(token)
-    return "".join(out)
-
-
-class RemoteEngine:
-    """Runs SPARQL on a remote endpoint (SPARQLWrapper), as ``aifactories.engines`` engines do.
-
-    The default dataset of every query is the union of the project's named graphs (sent as
-    ``default-graph-uri``), as locally. Entity parameters are resolved on the local graph
-    (``local``: an engine, or a function opening one on first use), then written into the query
-    as IRIs (``substitute``).
-    """
-
-    name = "remote"
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        default_graphs: Sequence[str] = tuple(PROJECT_GRAPHS.values()),
-        timeout: float = 60.0,
-        local: Engine | Callable[[], Engine] | None = None,
-        creds: Credentials | None = None,
-    ) -> None:
-        self.url = check_url(url)
-        self.default_graphs = tuple(default_graphs)
-        self.timeout = timeout
-        self._local = local
-        self.creds = creds if creds is not None else credentials(url)
-
-    def resolve(self, term: str, classes: Sequence[str] | None = None) -> ox.NamedNode:
-        if self._local is None:
-            from aifactories.engines import DEFAULT_ENGINE, open_engine
-
-            self._local = open_engine(DEFAULT_ENGINE)
-        elif callable(self._local):  # opened on first use: parameter-free queries need no graph
-            self._local = self._local()
-        return self._local.resolve(term, classes)
-
-    def query(self, text: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
-        from aifactories.engines import from_rdflib, nt
-
-        values = {
-            name: nt(term if not _is_rdflib(term) else from_rdflib(term))
-            for name, term in (bindings or {}).items()
-        }
-        return self._send(substitute(text, values) if values else text)
-
-    def _send(self, text: str) -> QueryResult:
-        from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
-
-        wrapper = SPARQLWrapper(self.url, agent="aifactories-kg")
-        wrapper.setOnlyConneg(True)
-        wrapper.setMethod(POST)
-        wrapper.setRequestMethod(URLENCODED)
-        wrapper.setTimeout(max(1, round(self.timeout)))
-        wrapper.setQuery(text)
-        for graph in self.default_graphs:
-            wrapper.addParameter("default-graph-uri", graph)
-        if self.creds.token:
-            wrapper.addCustomHttpHeader("Authorization", f"Bearer {self.creds.token}")
-        elif self.creds.user is not None:
-            wrapper.setHTTPAuth(DIGEST if self.creds.scheme == "digest" else BASIC)
-            wrapper.setCredentials(self.creds.user, self.creds.password)
-        form = str(wrapper.queryType).upper()
-        graph_form = form in ("CONSTRUCT", "DESCRIBE")
-        wrapper.setReturnFormat(TURTLE if graph_form else JSON)
-        raw = self._fetch(wrapper)
-        if graph_form:
-            return _graph_result(form, raw, self.url)
-        return _solutions(raw, self.url)
-
-    def _fetch(self, wrapper: Any) -> bytes:
-        import urllib.error
-
-        from SPARQLWrapper.SPARQLExceptions import (
-            EndPointInternalError,
-            EndPointNotFound,
-            QueryBadFormed,
-            Unauthorized,
-            URITooLong,
-        )
-
-        url = self.url
-        try:
-            return wrapper.query().response.read()
-        except Unauthorized:
-            who = f"the credentials from {self.creds.source}" if self.creds.source else "no"
-            raise InputError(
-                f"{url}: HTTP 401 Unauthorized ({who} credentials; set {ENV_USER}/"
-                f"{ENV_PASSWORD} or {ENV_TOKEN}, or use ~/.netrc)"
-            ) from None
-        except EndPointNotFound:
-            raise InputError(f"{url}: HTTP 404 Not Found: no SPARQL endpoint there") from None
-        except QueryBadFormed as exc:
-            raise InputError(f"{url}: the endpoint refused the query: {_detail(exc)}") from None
-        except (EndPointInternalError, URITooLong) as exc:
-            raise InputError(f"{url}: the endpoint failed: {_detail(exc)}") from None
-        except urllib.error.HTTPError as exc:
-            raise InputError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise InputError(f"{url}: cannot reach the endpoint: {reason}") from None
-
-
-def _is_rdflib(term: Any) -> bool:
-    from rdflib.term import Identifier
-
-    return isinstance(term, Identifier)
-
-
-def _detail(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text.split("Response:", 1)[-1].strip()[:300] or type(exc).__name__
-
-
-def _solutions(raw: bytes, url: str) -> QueryResult:
-    """SPARQL 1.1 JSON results as an engine-neutral QueryResult."""
-    from aifactories.engines import QueryResult
-
-    try:
-        data = json.loads(raw)
-        if "boolean" in data:
-            return QueryResult("ASK", boolean=bool(data["boolean"]))
-        variables = tuple(data["head"]["vars"])
-        blanks: dict[str, ox.BlankNode] = {}
-        rows = [
-            tuple(_json_term(b[v], blanks) if v in b else None for v in variables)
-            for b in data["results"]["bindings"]
-        ]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{url}: not SPARQL JSON results ({exc})") from None
-    return QueryResult("SELECT", variables, rows)  # type: ignore[arg-type]
-
-
-def _json_term(value: Mapping[str, str], blanks: dict[str, ox.BlankNode]) -> Any:
-    import pyoxigraph as ox
-
-    kind = value["type"]
-    if kind == "uri":
-        return ox.NamedNode(value["value"])
-    if kind == "bnode":
-        return blanks.setdefault(value["value"], ox.BlankNode())
-    if value.get("xml:lang"):
-        return ox.Literal(value["value"], language=value["xml:lang"])
-    if value.get("datatype"):
-        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
-    return ox.Literal(value["value"])
-
-
-def _graph_result(form: str, raw: bytes, url: str) -> QueryResult:
-    import pyoxigraph as ox
-
-    from aifactories.engines import QueryResult
-
-    try:
-        triples = [
-            (t.subject, t.predicate, t.object)
-            for t in ox.parse(raw, format=ox.RdfFormat.TURTLE)  # type: ignore[union-attr]
-        ]
-    except SyntaxError as exc:
-        raise InputError(f"{url}: the endpoint's Turtle does not parse: {exc}") from None
-    return QueryResult(form, triples=triples)  # type: ignore[arg-type]

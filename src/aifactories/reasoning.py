@@ -142,7 +142,7 @@ def closure_of(triples: list[Any], reasoner: str = DEFAULT_REASONER) -> tuple[li
             problems = {f"inconsistent data: {m}" for m in result.problems}
             problems.update(_ill_typed_values(triples, kind))
             return inferred, sorted(problems)
-    from aifactories.engines import from_rdflib, to_rdflib
+    from aifactories.query.convert import from_rdflib, to_rdflib
 
     graph = Graph()
     memo: dict[Any, Any] = {}

@@ -214,7 +214,7 @@ class _OxigraphAnswers:
     def __init__(self, data: Graph) -> None:
         import pyoxigraph as ox
 
-        from aifactories.engines import from_rdflib
+        from aifactories.query.convert import from_rdflib
 
         self._ox = ox
         self.store = ox.Store()
@@ -241,7 +241,7 @@ class _OxigraphAnswers:
     def _rdflib_term(self, term: Any) -> Node:
         found = self._to_rdflib.get(term)
         if found is None:
-            from aifactories.engines import to_rdflib
+            from aifactories.query.convert import to_rdflib
 
             found = to_rdflib(term)
         return found

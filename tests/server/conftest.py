@@ -105,7 +105,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def app(kg: KnowledgeGraph) -> Starlette:
     """The app over the project graph, as ``serve`` builds it (Oxigraph engine)."""
-    from aifactories.catalogue import load_catalogue
+    from aifactories.query.catalogue import load_catalogue
     from aifactories.server import Settings, create_app
 
     return create_app(kg, Settings(timeout=TIMEOUT, row_cap=ROW_CAP), load_catalogue())

@@ -9,7 +9,7 @@ from http import HTTPStatus
 import httpx
 import pytest
 
-from aifactories.catalogue import load_catalogue
+from aifactories.query.catalogue import load_catalogue
 
 JAIF = "https://w3id.org/aifactories/id/factory/jaif"
 # The seed: six factories of the second wave join the seven of the first, 13 in all.

@@ -104,7 +104,7 @@ def create_app(
 
         kg = load()
     if catalogue is None:
-        from aifactories.catalogue import load_catalogue
+        from aifactories.query.catalogue import load_catalogue
 
         catalogue = load_catalogue()
     site = Site(kg, settings, catalogue, store)

@@ -129,12 +129,12 @@ class Site:
         """Parse every stored query now, so rdflib's forked workers inherit the parsed forms."""
         if self.catalogue is None or self.store is not None:
             return
-        from aifactories.catalogue import prepared_query
         from aifactories.errors import AIFactoriesError
+        from aifactories.query.catalogue import check_parses
 
         for query in self.catalogue:
             try:
-                prepared_query(query)
+                check_parses(query)
             except AIFactoriesError as exc:
                 log.error("stored query %s does not parse: %s", query.name, exc)
 
@@ -162,7 +162,7 @@ class Site:
 
 def _store_of(kg: KnowledgeGraph) -> ox.Store:
     """An in-memory Oxigraph store of ``kg``'s asserted and inferred graphs."""
-    from aifactories.engines import OxigraphEngine
+    from aifactories.query.engines import OxigraphEngine
 
     return OxigraphEngine.from_knowledge_graph(kg).store
 

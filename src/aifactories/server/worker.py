@@ -30,11 +30,13 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 from rdflib.term import Node
 
-from aifactories import engines, prefixes
+from aifactories import prefixes
 from aifactories.errors import AIFactoriesError
 from aifactories.namespaces import PREFIXES, new_graph
+from aifactories.query import engines, syntax
+from aifactories.query import run_stored as run_query
+from aifactories.query.results import QueryResult
 from aifactories.server import negotiation as neg
-from aifactories.sparql import algebra_contains
 
 #: Response header set when results were cut at the row cap; its value is the cap.
 TRUNCATED_HEADER = "X-Results-Truncated"
@@ -146,7 +148,7 @@ def run_sparql(task: SparqlTask, state: WorkerState) -> Reply:
         query = translateQuery(parsed, initNs=PREFIXES)
     except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix
         return Reply.fail(400, f"SPARQL error: {_one_line(exc)}")
-    if algebra_contains(query.algebra, "ServiceGraphPattern"):
+    if "SERVICE" in syntax.keywords(task.query):
         return Reply.fail(400, SERVICE_REFUSED)
     form = _form(query.algebra.name)
     try:
@@ -262,14 +264,14 @@ def write_answer(answer: Any, form: str, fmt: neg.Format, row_cap: int) -> Reply
     headers: dict[str, str] = {}
     try:
         if isinstance(answer, ox.QueryBoolean):
-            result = engines.QueryResult("ASK", boolean=bool(answer))
+            result = QueryResult("ASK", boolean=bool(answer))
         elif isinstance(answer, ox.QueryTriples):
             capped = itertools.islice(answer, row_cap + 1)
             triples = [(t.subject, t.predicate, t.object) for t in capped]
             if len(triples) > row_cap:
                 del triples[row_cap:]
                 headers[TRUNCATED_HEADER] = str(row_cap)
-            result = engines.QueryResult(form, triples=triples)  # type: ignore[arg-type]
+            result = QueryResult(form, triples=triples)  # type: ignore[arg-type]
         else:
             names = tuple(v.value for v in answer.variables)
             width = range(len(names))
@@ -277,13 +279,13 @@ def write_answer(answer: Any, form: str, fmt: neg.Format, row_cap: int) -> Reply
             if len(rows) > row_cap:
                 del rows[row_cap:]
                 headers[TRUNCATED_HEADER] = str(row_cap)
-            result = engines.QueryResult("SELECT", names, rows)  # type: ignore[arg-type]
+            result = QueryResult("SELECT", names, rows)  # type: ignore[arg-type]
     except (OSError, RuntimeError, ValueError) as exc:  # evaluation errors surface while iterating
         return Reply.fail(400, f"SPARQL error: {_one_line(exc)}")
     return Reply(body=result_bytes(result, fmt), content_type=fmt.content_type, headers=headers)
 
 
-def result_bytes(result: engines.QueryResult, fmt: neg.Format) -> bytes:
+def result_bytes(result: QueryResult, fmt: neg.Format) -> bytes:
     """An engine-neutral result in ``fmt``."""
     if fmt in _OX_RDF:
         data = ox.serialize((ox.Triple(*t) for t in result.triples), format=_OX_RDF[fmt])
@@ -296,9 +298,9 @@ def result_bytes(result: engines.QueryResult, fmt: neg.Format) -> bytes:
 
 def run_stored(task: StoredTask, state: WorkerState) -> Reply:
     """Run a catalogue query with the same typed parameter checks as the CLI."""
-    from aifactories import catalogue as cat
+    from aifactories.query.catalogue import load_catalogue
 
-    catalogue = state.catalogue if state.catalogue is not None else cat.load_catalogue()
+    catalogue = state.catalogue if state.catalogue is not None else load_catalogue()
     try:
         query = catalogue.get(task.name)
     except AIFactoriesError as exc:
@@ -309,7 +311,7 @@ def run_stored(task: StoredTask, state: WorkerState) -> Reply:
     except neg.NotAcceptable as exc:
         return Reply.fail(406, str(exc))
     try:
-        result = cat.execute(query, dict(task.values), state.engine())
+        result = run_query(query, dict(task.values), state.engine())
     except AIFactoriesError as exc:
         return Reply.fail(400, str(exc))
     return Reply(
@@ -319,14 +321,14 @@ def run_stored(task: StoredTask, state: WorkerState) -> Reply:
     )
 
 
-def _over(result: engines.QueryResult, row_cap: int) -> bool:
+def _over(result: QueryResult, row_cap: int) -> bool:
     return max(len(result.rows), len(result.triples)) > row_cap
 
 
-def _capped(result: engines.QueryResult, row_cap: int) -> engines.QueryResult:
+def _capped(result: QueryResult, row_cap: int) -> QueryResult:
     if not _over(result, row_cap):
         return result
-    return engines.QueryResult(
+    return QueryResult(
         result.form,
         result.variables,
         result.rows[:row_cap],
