@@ -1,13 +1,22 @@
-"""Bounded load test of ``aifactories serve`` on loopback: throughput and p50/p95 latency.
+"""Bounded load test of ``aifactories serve`` on loopback, beside ``oxigraph serve-read-only``.
 
-Starts its own server on a free loopback port (or uses ``--url``, which must be a loopback
-address), then, for each scenario in turn, runs ``--clients`` concurrent clients for
-``--seconds`` seconds (and never more than ``--max-requests`` requests). Scenarios: a stored
-catalogue query through the REST API, and an entity page (HTML). Prints one line per scenario;
-``--json`` writes the numbers to a file. Never asserted in tests.
+Exports the project graph (asserted + inferred) once as an on-disk Oxigraph store
+(``aifactories load --store``), starts ``aifactories serve --store`` on it and, with ``--peer``,
+``oxigraph serve-read-only`` on the very same store (``--union-default-graph``, so both answer
+from the union of the two named graphs). Each target gets the same questions:
 
-    python benchmarks/load_test.py                 # 20 clients x 20 s per scenario
-    python benchmarks/load_test.py --clients 5 --seconds 5
+- catalogue: stored query ``factories-as-of`` for 2025-03-12 as CSV (ours through the REST API;
+  the peer gets the query text with the date bound the way our engine binds it);
+- ad-hoc: a ``COUNT`` sent to ``/sparql`` (the peer's ``/query``) as SPARQL JSON;
+- entity page: JAIF as HTML (ours only).
+
+For each target, scenario and client count in turn it runs that many concurrent clients for
+``--seconds`` seconds (never more than ``--max-requests`` requests), and prints throughput and
+p50/p95/max latency. Targets alternate per scenario so that machine noise hits both. Only
+loopback URLs are accepted. Never asserted in tests.
+
+    python benchmarks/load_test.py --peer --clients 8 20 --seconds 10
+    python benchmarks/load_test.py --clients 5 --seconds 5 --json /tmp/load.json
 """
 
 from __future__ import annotations
@@ -22,24 +31,33 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
-SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
-    "catalogue query (factories-as-of, CSV)": (
-        "/api/queries/factories-as-of",
-        {"date": "2025-03-12", "format": "csv"},
-    ),
-    "entity page (JAIF, HTML)": ("/id/factory/jaif", {}),
-}
+DATE = "2025-03-12"
+COUNT = (
+    "PREFIX aif: <https://w3id.org/aifactories/ontology#> "
+    f'SELECT (COUNT(*) AS ?n) WHERE {{ ?f aif:selectionDate ?d FILTER (?d <= "{DATE}") }}'
+)
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class Outcome:
+    target: str
     scenario: str
     clients: int
     seconds: float
@@ -49,6 +67,39 @@ class Outcome:
     p50_ms: float
     p95_ms: float
     max_ms: float
+
+
+def ours() -> list[Scenario]:
+    return [
+        Scenario(
+            "catalogue query (factories-as-of, CSV)",
+            "/api/queries/factories-as-of",
+            {"date": DATE, "format": "csv"},
+        ),
+        Scenario("ad-hoc /sparql COUNT (JSON)", "/sparql", {"query": COUNT}, JSON_RESULTS),
+        Scenario("entity page (JAIF, HTML)", "/id/factory/jaif", {}, {"Accept": "text/html"}),
+    ]
+
+
+def peer() -> list[Scenario]:
+    """The same questions for ``oxigraph serve-read-only`` (its endpoint is ``/query``)."""
+    import pyoxigraph as ox
+
+    from aifactories.catalogue import load_catalogue
+    from aifactories.engines import bind_terms
+
+    stored = load_catalogue().get("factories-as-of")
+    date = ox.Literal(DATE, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+    bound = bind_terms(stored.text, {"_date": date})
+    return [
+        Scenario(
+            "catalogue query (factories-as-of, CSV)",
+            "/query",
+            {"query": bound},
+            {"Accept": "text/csv"},
+        ),
+        Scenario("ad-hoc /sparql COUNT (JSON)", "/query", {"query": COUNT}, JSON_RESULTS),
+    ]
 
 
 def loopback_only(url: str) -> str:
@@ -63,19 +114,12 @@ def loopback_only(url: str) -> str:
 
 
 async def run_scenario(
-    base: str,
-    name: str,
-    path: str,
-    params: dict[str, str],
-    clients: int,
-    seconds: float,
-    max_requests: int,
+    target: str, base: str, scenario: Scenario, clients: int, seconds: float, max_requests: int
 ) -> Outcome:
     latencies: list[float] = []
     errors = 0
     issued = 0
     deadline = time.perf_counter() + seconds
-    headers = {"Accept": "text/html"} if path.startswith("/id") else {}
 
     async def client(http: httpx.AsyncClient) -> None:
         nonlocal errors, issued
@@ -83,7 +127,9 @@ async def run_scenario(
             issued += 1
             started = time.perf_counter()
             try:
-                response = await http.get(path, params=params, headers=headers)
+                response = await http.get(
+                    scenario.path, params=scenario.params, headers=scenario.headers
+                )
                 ok = response.status_code == 200
             except httpx.HTTPError:
                 ok = False
@@ -94,13 +140,16 @@ async def run_scenario(
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
-        await http.get(path, params=params, headers=headers)  # warm caches
+        first = await http.get(scenario.path, params=scenario.params, headers=scenario.headers)
+        if first.status_code != 200:
+            raise SystemExit(f"{target} {scenario.name}: {first.status_code} {first.text[:300]}")
         started = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(clients)))
         elapsed = time.perf_counter() - started
     ordered = sorted(latencies) or [0.0]
     return Outcome(
-        scenario=name,
+        target=target,
+        scenario=scenario.name,
         clients=clients,
         seconds=round(elapsed, 2),
         requests=len(latencies) + errors,
@@ -112,72 +161,174 @@ async def run_scenario(
     )
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def run_ab(
+    target: str, base: str, scenario: Scenario, clients: int, seconds: float, max_requests: int
+) -> Outcome:
+    """The same measurement with ApacheBench (C, one thread): the client is never the limit."""
+    url = str(httpx.URL(base + scenario.path, params=scenario.params))
+    headers = [f"{k}: {v}" for k, v in scenario.headers.items()]
+    command = [
+        *("ab", "-k", "-q", "-c", str(clients), "-t", str(seconds), "-n", str(max_requests)),
+        *(arg for header in headers for arg in ("-H", header)),
+        url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    fields: dict[str, str] = {}
+    percent: dict[str, float] = {}
+    for line in output.splitlines():
+        key, _, value = line.partition(":")
+        if value:
+            fields[key.strip()] = value.strip()
+        parts = line.split()
+        if len(parts) == 2 and parts[0].endswith("%"):
+            percent[parts[0]] = float(parts[1])
+    done = int(fields["Complete requests"])
+    failed = int(fields["Failed requests"]) + int(fields.get("Non-2xx responses", "0"))
+    elapsed = float(fields["Time taken for tests"].split()[0])
+    return Outcome(
+        target=target,
+        scenario=scenario.name,
+        clients=clients,
+        seconds=round(elapsed, 2),
+        requests=done,
+        errors=failed,
+        throughput=round((done - failed) / elapsed, 1),
+        p50_ms=percent.get("50%", 0.0),
+        p95_ms=percent.get("95%", 0.0),
+        max_ms=percent.get("100%", 0.0),
+    )
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [
-        sys.executable,
-        "-m",
-        "aifactories.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
     for _ in range(480):
         if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
+            raise SystemExit(f"{url}: the server exited with {process.returncode}")
         try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return process, url
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.25)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise SystemExit("the server did not start in 120 s")
+    raise SystemExit(f"{url}: the server did not start in 120 s")
+
+
+def start_ours(store: Path, workers: int, timeout: float) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "aifactories.cli", "serve", "--store", str(store)),
+        *("--port", str(port), "--workers", str(workers), "--timeout", str(timeout)),
+        *("--log-level", "warning"),
+    ]
+    process = subprocess.Popen(command, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(process, url + "/health")
+    return process, url
+
+
+def start_peer(store: Path, timeout: float) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [
+        *("oxigraph", "serve-read-only", "--location", str(store / "oxigraph")),
+        *("--bind", f"127.0.0.1:{port}", "--union-default-graph"),
+        *("--timeout-s", str(max(1, round(timeout)))),
+    ]
+    process = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(process, url + "/query?query=ASK%7B%7D")
+    return process, url
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def export_store(directory: Path) -> Path:
+    """The project graph as an on-disk store, built once (``aifactories load --store``)."""
+    command = [sys.executable, "-m", "aifactories.cli", "load", "--store", str(directory)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return directory
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running server (loopback only); default: start one")
-    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--peer", action="store_true", help="also load oxigraph serve-read-only")
+    parser.add_argument("--clients", type=int, nargs="+", default=[20])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
-    parser.add_argument("--workers", type=int, default=2, help="query workers of the server")
+    parser.add_argument("--workers", type=int, default=2, help="server processes of ours")
+    parser.add_argument("--timeout", type=float, default=10.0, help="query timeout, both servers")
+    parser.add_argument("--store", type=Path, help="an exported store (default: export one)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--client",
+        choices=("httpx", "ab"),
+        default="httpx",
+        help="load generator: httpx (Python, asyncio) or ApacheBench (apt-get install "
+        "apache2-utils), which needs far less CPU for the same load",
+    )
     args = parser.parse_args()
-    process = None
-    if args.url:
-        base = loopback_only(args.url)
-    else:
-        process, base = start_server(args.workers)
-    try:
-        outcomes = []
-        for name, (path, params) in SCENARIOS.items():
-            outcome = asyncio.run(
-                run_scenario(
-                    base, name, path, params, args.clients, args.seconds, args.max_requests
+    processes: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory(prefix="aifactories-load-") as scratch:
+        try:
+            targets: list[tuple[str, str, list[Scenario]]] = []
+            store = args.store
+            if store is None and (args.peer or not args.url):
+                store = export_store(Path(scratch) / "store")
+            if args.url:
+                targets.append(("aifactories", loopback_only(args.url), ours()))
+            else:
+                process, url = start_ours(store, args.workers, args.timeout)
+                processes.append(process)
+                targets.append(("aifactories", url, ours()))
+            if args.peer:
+                process, url = start_peer(store, args.timeout)
+                processes.append(process)
+                targets.append(("oxigraph", url, peer()))
+            outcomes = run_all(targets, args)
+        finally:
+            for process in processes:
+                stop(process)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=2) + "\n")
+
+
+def run_all(targets: list[tuple[str, str, list[Scenario]]], args: argparse.Namespace) -> list:
+    outcomes: list[Outcome] = []
+    names = list(dict.fromkeys(s.name for _, _, scenarios in targets for s in scenarios))
+    for name in names:
+        for clients in args.clients:
+            for target, base, scenarios in targets:
+                scenario = next((s for s in scenarios if s.name == name), None)
+                if scenario is None:
+                    continue
+                measure = (target, base, scenario, clients, args.seconds, args.max_requests)
+                if args.client == "ab":
+                    outcome = run_ab(*measure)
+                else:
+                    outcome = asyncio.run(run_scenario(*measure))
+                outcomes.append(outcome)
+                print(
+                    f"{target:12} {name}, {clients} clients: {outcome.throughput} req/s, "
+                    f"p50 {outcome.p50_ms} ms, p95 {outcome.p95_ms} ms, max {outcome.max_ms} ms "
+                    f"({outcome.requests} requests, {outcome.errors} errors, {outcome.seconds} s)",
+                    flush=True,
                 )
-            )
-            outcomes.append(outcome)
-            print(
-                f"{name}: {outcome.throughput} req/s, p50 {outcome.p50_ms} ms, "
-                f"p95 {outcome.p95_ms} ms, max {outcome.max_ms} ms "
-                f"({outcome.requests} requests, {outcome.errors} errors, "
-                f"{outcome.clients} clients, {outcome.seconds} s)"
-            )
-        if args.json:
-            args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=2) + "\n")
-    finally:
-        if process is not None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
+    return outcomes
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ request handlers agree on the same tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -134,6 +135,7 @@ def _quality(ranges: Sequence[MediaRange], media_type: str) -> float:
     return best.q if best else 0.0
 
 
+@functools.lru_cache(maxsize=512)
 def choose(accept: str | None, offered: Sequence[Format], what: str = "this resource") -> Format:
     """The offered format the client prefers most; ties go to the server's order.
 

@@ -1,8 +1,10 @@
 """``aifactories serve`` on the Oxigraph engine: forked server processes sharing one socket.
 
-The parent loads the graph and opens the store once, binds the listening socket, and forks
-``processes`` children, each a uvicorn server over the same app and socket (the kernel spreads
-connections between them; two processes use the two cores, where one event loop would hold one).
+The parent loads the graph and opens the store once, reserves the port, and forks
+``processes`` children, each a uvicorn server over the same app with its own listening socket
+on that port (SO_REUSEPORT: the kernel spreads new connections evenly between the children;
+with one shared socket, measured, one process took most keep-alive connections and the other
+core idled). Two processes use the two cores, where one event loop would hold one.
 The parent runs no event loop and no thread, so each fork is clean, and it only waits: a child
 that exits is replaced by a new fork, which costs milliseconds since the store is already in
 memory (or opened) in the parent.
@@ -34,9 +36,8 @@ def serve(app: Any, *, processes: int, **config: Any) -> int:
 
     ``config`` holds uvicorn.Config keywords (host, port, log_level, root_path, ...).
     """
-    import uvicorn
-
-    sock = uvicorn.Config(app, **config).bind_socket()
+    address = _address(config.get("host", "127.0.0.1"), int(config.get("port", 8000)))
+    sock = _socket(address)  # bound, never listening: reserves the port, fails early if taken
     children: dict[int, float] = {}
     stopping = False
 
@@ -50,7 +51,7 @@ def serve(app: Any, *, processes: int, **config: Any) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         for _ in range(processes):
-            pid = _fork(app, sock, config)
+            pid = _fork(app, address, config)
             children[pid] = time.monotonic()
         while children:
             try:
@@ -67,7 +68,7 @@ def serve(app: Any, *, processes: int, **config: Any) -> int:
                 _reap(children)
                 return 1
             log.info("server process %d exited (%s); starting a new one", pid, code)
-            children[_fork(app, sock, config)] = time.monotonic()
+            children[_fork(app, address, config)] = time.monotonic()
         return 0
     finally:
         for sig, handler in previous.items():
@@ -82,7 +83,28 @@ def _reap(children: dict[int, float]) -> None:
         children.pop(pid, None)
 
 
-def _fork(app: Any, sock: socket.socket, config: dict[str, Any]) -> int:
+Address = tuple[socket.AddressFamily, tuple[Any, ...]]
+
+
+def _address(host: str, port: int) -> Address:
+    family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return family, sockaddr
+
+
+def _socket(address: Address) -> socket.socket:
+    family, sockaddr = address
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind(sockaddr)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _fork(app: Any, address: Address, config: dict[str, Any]) -> int:
     parent = os.getpid()
     pid = os.fork()
     if pid:
@@ -92,16 +114,18 @@ def _fork(app: Any, sock: socket.socket, config: dict[str, Any]) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
         _die_with_parent(parent)
-        code = _child(app, sock, config)
+        code = _child(app, address, config)
     except BaseException:
         log.exception("server process failed")
     finally:
         os._exit(code)  # also ends any query thread still running
 
 
-def _child(app: Any, sock: socket.socket, config: dict[str, Any]) -> int:  # pragma: no cover
+def _child(app: Any, address: Address, config: dict[str, Any]) -> int:  # pragma: no cover
     import uvicorn
 
+    sock = _socket(address)
+    sock.listen(2048)
     server = uvicorn.Server(uvicorn.Config(app, **config))
 
     def retire() -> None:

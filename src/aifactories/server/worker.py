@@ -217,13 +217,13 @@ UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
 
 
 def _blank_opaque(text: str) -> str:
-    """``text`` with comments, strings, IRIs and variables replaced by spaces."""
-    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+    """``text`` with each comment, string, IRI and variable replaced by a space."""
+    return _OPAQUE.sub(" ", text)
 
 
-def query_form(text: str) -> str:
+def query_form(text: str, *, bare: bool = False) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside strings and IRIs."""
-    match = _FORM.search(_blank_opaque(text))
+    match = _FORM.search(text if bare else _blank_opaque(text))
     return match.group(1).upper() if match else "SELECT"
 
 
@@ -232,7 +232,7 @@ def run_sparql_oxigraph(task: SparqlTask, store: ox.Store) -> Reply:
     bare = _blank_opaque(task.query)
     if _SERVICE.search(bare):
         return Reply.fail(400, SERVICE_REFUSED)
-    form = query_form(task.query)
+    form = query_form(bare, bare=True)
     try:
         fmt = neg.negotiate(task.accept, task.formats, neg.FORMS_OFFER[form], f"a {form} result")
     except neg.NotAcceptable as exc:
