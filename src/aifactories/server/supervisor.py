@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import time
 from typing import Any
 
@@ -29,6 +30,8 @@ log = logging.getLogger("aifactories.server")
 
 #: A child that fails within this many seconds of its fork is a start-up failure, not a retire.
 EARLY_EXIT_SECONDS = 2.0
+#: Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
+SWITCH_INTERVAL = 0.0005
 
 
 def serve(app: Any, *, processes: int, **config: Any) -> int:
@@ -124,6 +127,9 @@ def _fork(app: Any, address: Address, config: dict[str, Any]) -> int:
 def _child(app: Any, address: Address, config: dict[str, Any]) -> int:  # pragma: no cover
     import uvicorn
 
+    # a query thread coming back from pyoxigraph (GIL released) waits for the event loop to
+    # hand the GIL over: every 5 ms by default, which starved the threads under load
+    sys.setswitchinterval(SWITCH_INTERVAL)
     sock = _socket(address)
     sock.listen(2048)
     server = uvicorn.Server(uvicorn.Config(app, **config))
