@@ -64,7 +64,18 @@ def param_schema(param: Any) -> dict[str, Any]:
     return schema
 
 
+def _not_json(request: Request) -> Response | None:
+    """A 406 when the client does not accept JSON, the only form of these documents."""
+    try:
+        neg.choose(request.headers.get("accept"), (neg.JSON,), "this document")
+    except neg.NotAcceptable as exc:
+        return error_response(request, 406, str(exc))
+    return None
+
+
 async def list_queries(request: Request) -> Response:
+    if (refused := _not_json(request)) is not None:
+        return refused
     site = site_of(request)
     root = site.settings.root_path
     queries = [describe_query(q, root) for q in site.catalogue or []]
@@ -93,6 +104,8 @@ async def run_query(request: Request) -> Response:
 
 
 async def openapi(request: Request) -> Response:
+    if (refused := _not_json(request)) is not None:
+        return refused
     site = site_of(request)
     return _json(openapi_document(site.catalogue or [], site.settings.root_path))
 

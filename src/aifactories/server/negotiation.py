@@ -62,6 +62,10 @@ RDFXML = Format(
 )
 HTML = Format("text/html", "html", (".html",), ("html",), ("application/xhtml+xml",))
 
+#: Plain JSON documents (the API's listings, error bodies) and plain text (error bodies).
+JSON = Format("application/json", "json", (".json",), ("json",))
+TEXT = Format("text/plain", "text", (".txt",), ("text",))
+
 #: What SELECT and ASK results are offered in, the server's preference first.
 RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 #: What CONSTRUCT and DESCRIBE graphs (and linked-data documents) are offered in.

@@ -59,12 +59,28 @@ def error_response(
             status=status, reason=HTTPStatus(status).phrase, message=message
         )
         return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
+    if _error_format(request.headers.get("accept")) is neg.TEXT:
+        return Response(
+            f"{status} {HTTPStatus(status).phrase}: {message}\n".encode(),
+            status_code=status,
+            media_type=neg.TEXT.content_type,
+            headers=dict(headers or {}),
+        )
     return Response(
         json.dumps(error_body(status, message), ensure_ascii=False).encode("utf-8"),
         status_code=status,
         media_type="application/json",
         headers=dict(headers or {}),
     )
+
+
+def _error_format(accept: str | None) -> neg.Format:
+    """JSON, or plain text when only that is acceptable; JSON again when neither is (a 406
+    must still say what is offered: RFC 9110 lets an error disregard Accept)."""
+    try:
+        return neg.choose(accept, (neg.JSON, neg.TEXT))
+    except neg.NotAcceptable:
+        return neg.JSON
 
 
 def from_reply(request: Request, reply: Reply, vary: bool = True) -> Response:

@@ -37,6 +37,7 @@ class Runner:
         timeout: float = 10.0,
         threads: int = 4,
         pool: QueryPool | None = None,
+        run: Callable[[object, WorkerState], Reply] = execute,
     ) -> None:
         if threads < 1:
             raise ValueError("the runner needs at least one thread")
@@ -44,6 +45,7 @@ class Runner:
         self.timeout = timeout
         self.threads = threads
         self.pool = pool
+        self.run = run
         self.overruns = 0
         #: Called once per query that ran past its deadline (the supervisor retires the process).
         self.on_overrun: Callable[[], None] | None = None
@@ -103,7 +105,7 @@ class Runner:
             loop.call_soon_threadsafe(self._release, slots)
 
         try:
-            future = self._pool().submit(execute, task, self.state)
+            future = self._pool().submit(self.run, task, self.state)
         except BaseException:
             self._release(slots)
             raise

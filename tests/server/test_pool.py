@@ -1,0 +1,208 @@
+"""The query runner (threads in process) and the worker pool (forked processes), without HTTP.
+
+The runner's timeout and slot logic is driven with a task function that sleeps (a real thread,
+a real sleep): a runaway pyoxigraph query on a thread could not be stopped inside the test
+process. The pool forks real workers and kills a real runaway query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import threading
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from aifactories.server.pool import QueryPool
+from aifactories.server.runner import Runner
+from aifactories.server.worker import Reply, SparqlTask, WorkerState
+
+EX = "http://example.org/"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def state() -> WorkerState:
+    """A store of 200 triples in a named graph: small, but a 4-way cross product never ends."""
+    store = ox.Store()
+    graph = ox.NamedNode(EX + "g")
+    store.extend(
+        ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(EX + "p"), ox.Literal(str(i)), graph)
+        for i in range(200)
+    )
+    return WorkerState(dataset=None, union=None, kg=None, store=store)
+
+
+def count(reply: Reply) -> int:
+    assert reply.status == 200, reply.error
+    return int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
+
+
+def task(query: str) -> SparqlTask:
+    return SparqlTask(query=query, accept="application/sparql-results+json")
+
+
+# --- the runner: threads in process ---------------------------------------------------------
+
+
+def test_runner_answers_on_a_thread_of_this_process(state: WorkerState) -> None:
+    runner = Runner(state, timeout=5)
+    threads: list[str] = []
+
+    def run(job: object, on: WorkerState) -> Reply:
+        threads.append(threading.current_thread().name)
+        from aifactories.server.worker import execute
+
+        return execute(job, on)
+
+    runner.run = run
+    try:
+        assert count(asyncio.run(runner.submit(task(COUNT)))) == 200
+    finally:
+        runner.close()
+    assert threads and threads[0].startswith("query")
+    assert threads[0] != threading.current_thread().name
+
+
+def test_runner_overrun_is_503_and_retires_while_the_slot_stays_held(state: WorkerState) -> None:
+    ended = threading.Event()
+
+    def slow(job: object, _: WorkerState) -> Reply:
+        if job == "slow":
+            time.sleep(0.6)
+            ended.set()
+        return Reply(body=b"done")
+
+    retired: list[bool] = []
+    runner = Runner(state, timeout=0.2, threads=1, run=slow)
+    runner.on_overrun = lambda: retired.append(True)
+
+    async def scenario() -> tuple[Reply, Reply, Reply, float]:
+        first = await runner.submit("slow")
+        # the only thread is still busy with the runaway: a short wait finds no free slot
+        busy = await runner.submit("quick", timeout=0.1)
+        started = time.monotonic()
+        later = await runner.submit("quick", timeout=2)
+        return first, busy, later, time.monotonic() - started
+
+    try:
+        first, busy, later, waited = asyncio.run(scenario())
+    finally:
+        runner.close()
+    assert first.status == 503 and "timeout" in (first.error or "")
+    assert retired == [True] and runner.overruns == 1
+    assert busy.status == 503 and "busy" in (busy.error or "")
+    assert later.status == 200 and later.body == b"done"
+    assert ended.is_set(), "the next task ran before the runaway thread ended"
+    assert waited > 0.05
+
+
+def test_runner_without_a_supervisor_only_logs_the_overrun(
+    state: WorkerState, caplog: pytest.LogCaptureFixture
+) -> None:
+    def slow(job: object, _: WorkerState) -> Reply:
+        time.sleep(0.3)
+        return Reply()
+
+    runner = Runner(state, timeout=0.05, threads=2, run=slow)
+    try:
+        reply = asyncio.run(runner.submit("slow"))
+    finally:
+        runner.close()
+    assert reply.status == 503
+    assert "no supervisor" in caplog.text
+
+
+# --- the pool: forked workers ---------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie still answers kill(0): it is dead once reaped or zombie
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_pool_kills_a_runaway_worker_and_replaces_it(state: WorkerState) -> None:
+    pool = QueryPool(state, size=1, timeout=0.5, memory_mb=0)
+
+    async def scenario() -> tuple[Reply, Reply, set[int], set[int]]:
+        pool.start()
+        before = set(pool._workers)
+        runaway = await pool.submit(task(RUNAWAY))
+        after = set(pool._workers)
+        quick = await pool.submit(task(COUNT), timeout=10)
+        return runaway, quick, before, after
+
+    try:
+        runaway, quick, before, after = asyncio.run(scenario())
+        assert runaway.status == 503 and "timeout" in (runaway.error or "")
+        assert count(quick) == 200
+        assert pool.restarts == 1
+        assert before.isdisjoint(after)
+        assert not any(_alive(pid) for pid in before), "the runaway worker still runs"
+    finally:
+        pool.close()
+    assert not any(_alive(pid) for pid in after)
+
+
+def test_pool_replaces_a_worker_that_died(state: WorkerState) -> None:
+    pool = QueryPool(state, size=1, timeout=10, memory_mb=0)
+
+    async def scenario() -> Reply:
+        pool.start()
+        (pid,) = pool._workers
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        return await pool.submit("ping")
+
+    try:
+        reply = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert reply.body == b"pong"
+    assert pool.restarts == 1
+
+
+def test_pool_busy_with_runaways_answers_503_busy(state: WorkerState) -> None:
+    pool = QueryPool(state, size=1, timeout=1.0, memory_mb=0)
+
+    async def scenario() -> tuple[Reply, Reply]:
+        pool.start()
+        runaway = asyncio.ensure_future(pool.submit(task(RUNAWAY)))
+        await asyncio.sleep(0.1)
+        busy = await pool.submit("ping", timeout=0.2)
+        return await runaway, busy
+
+    try:
+        runaway, busy = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert runaway.status == 503
+    assert busy.status == 503 and "busy" in (busy.error or "")
+
+
+def test_runner_hands_tasks_to_its_pool(state: WorkerState) -> None:
+    pool = QueryPool(state, size=1, timeout=10, memory_mb=0)
+    runner = Runner(state, pool=pool)
+
+    async def scenario() -> Reply:
+        runner.start()
+        return await runner.submit(task(COUNT))
+
+    try:
+        reply = asyncio.run(scenario())
+        assert runner.size == 1 and runner.restarts == 0
+    finally:
+        runner.close()
+    assert count(reply) == 200
