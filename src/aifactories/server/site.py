@@ -95,7 +95,7 @@ class Site:
         self.dataset: Dataset | None = None
         if settings.engine == "oxigraph":
             # opened (or filled) once here, before any fork; every query route reads it
-            self.store = store if store is not None else _store_of(kg)
+            self.store = store if store is not None else kg.store()
         else:
             # the default graph is the union of the named graphs (asserted + inferred)
             self.dataset = Dataset(store=kg.dataset().store, default_union=True)
@@ -158,13 +158,6 @@ class Site:
         self.svg_cache.move_to_end(key)
         while len(self.svg_cache) > 64:
             self.svg_cache.popitem(last=False)
-
-
-def _store_of(kg: KnowledgeGraph) -> ox.Store:
-    """An in-memory Oxigraph store of ``kg``'s asserted and inferred graphs."""
-    from aifactories.query.engines import OxigraphEngine
-
-    return OxigraphEngine.from_knowledge_graph(kg).store
 
 
 def load_static(folder: Path) -> dict[str, StaticFile]:
