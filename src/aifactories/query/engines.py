@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
@@ -47,10 +48,12 @@ class Engine(Protocol):
         dataset: syntax.Dataset | None = None,
         form: str | None = None,
         line_offset: int = 0,
+        limit: int | None = None,
     ) -> QueryResult:
         """Run ``text`` with ``bindings`` (variable name without ``?`` -> term) pre-bound.
 
         ``dataset`` None takes it from the query's FROM clauses (the whole store without).
+        ``limit`` stops reading rows (or triples) there: the server's row cap.
         """
         ...
 
@@ -83,6 +86,7 @@ class OxigraphEngine:
         dataset: syntax.Dataset | None = None,
         form: str | None = None,
         line_offset: int = 0,
+        limit: int | None = None,
     ) -> QueryResult:
         values = {name: as_term(value) for name, value in (bindings or {}).items()}
         chosen = dataset if dataset is not None else syntax.dataset_clause(text)
@@ -101,12 +105,12 @@ class OxigraphEngine:
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult("ASK", boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
-            triples = [(t.subject, t.predicate, t.object) for t in answer]
+            triples = [(t.subject, t.predicate, t.object) for t in islice(answer, limit)]
             graph_form = form or syntax.query_form(text) or "CONSTRUCT"
             return QueryResult(graph_form, triples=triples)  # type: ignore[arg-type]
         names = tuple(v.value for v in answer.variables)
         width = range(len(names))
-        rows = [tuple(solution[i] for i in width) for solution in answer]
+        rows = [tuple(solution[i] for i in width) for solution in islice(answer, limit)]
         return QueryResult("SELECT", names, rows)  # type: ignore[arg-type]
 
 
@@ -139,6 +143,7 @@ class RdflibEngine:
         dataset: syntax.Dataset | None = None,
         form: str | None = None,
         line_offset: int = 0,
+        limit: int | None = None,
     ) -> QueryResult:
         from aifactories.query.convert import result_from_rdflib
 
@@ -155,6 +160,8 @@ class RdflibEngine:
             converted = result_from_rdflib(result)
         except Exception as exc:  # rdflib raises bare Exceptions while evaluating
             raise QueryEvaluationError(syntax.error_message(exc, line_offset, "error")) from None
+        if limit is not None:
+            del converted.rows[limit:], converted.triples[limit:]
         return converted
 
     def _prepare(self, text: str, line_offset: int) -> Any:

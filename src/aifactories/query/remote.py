@@ -71,6 +71,7 @@ class RemoteEngine:
         dataset: syntax.Dataset | None = None,
         form: str | None = None,
         line_offset: int = 0,
+        limit: int | None = None,
     ) -> QueryResult:
         values = {name: as_term(term) for name, term in (bindings or {}).items()}
         sent = syntax.bind_terms(text, values)
@@ -78,7 +79,10 @@ class RemoteEngine:
         named: Sequence[str] = ()
         if dataset is not None and not dataset.is_whole_store:
             graphs, named = dataset.default or (), dataset.named or ()
-        return self._send(sent, form or syntax.query_form(text) or "SELECT", graphs, named)
+        result = self._send(sent, form or syntax.query_form(text) or "SELECT", graphs, named)
+        if limit is not None:
+            del result.rows[limit:], result.triples[limit:]
+        return result
 
     def _send(
         self, text: str, form: str, graphs: Sequence[str], named: Sequence[str]

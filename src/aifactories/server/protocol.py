@@ -22,11 +22,12 @@ from aifactories.server.responses import (
     rdf_response,
     site_of,
 )
-from aifactories.server.worker import UPDATE_REFUSED, SparqlTask
+from aifactories.server.worker import SparqlTask
 
 #: Largest request body accepted (a query, not a data upload).
 MAX_BODY = 1_000_000
 FORM_TYPE = "application/x-www-form-urlencoded"
+UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
 
 
 async def sparql(request: Request) -> Response:
