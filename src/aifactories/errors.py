@@ -73,8 +73,8 @@ class UnsupportedFormatError(InputError):
         self.available = tuple(available)
         reason = f": it {why}" if why else ""
         super().__init__(
-            f"format {fmt!r} does not fit a {form} query{reason}; use one of "
-            + ", ".join(self.available)
+            f"format {fmt!r} does not fit {'an' if form[:1] in 'AEIOU' else 'a'} {form} query"
+            f"{reason}; use one of " + ", ".join(self.available)
         )
 
 

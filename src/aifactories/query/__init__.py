@@ -46,8 +46,7 @@ def run(
     return engine.query(
         checked.text,
         dataset=syntax.choose_dataset(checked.dataset, default_graphs, named_graphs),
-        form=checked.form,
-        line_offset=checked.line_offset,
+        prefixes=checked.prefixes,
     )
 
 
@@ -56,9 +55,7 @@ def run_stored(query: StoredQuery, values: Mapping[str, str], engine: Engine) ->
     from aifactories.query.binding import bind
 
     bound = bind(query, values, engine)
-    return engine.query(
-        query.text, {"_" + name: term for name, term in bound.items()}, form=query.form
-    )
+    return engine.query(query.text, {"_" + name: term for name, term in bound.items()})
 
 
 def run_named(

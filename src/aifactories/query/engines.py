@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -35,10 +35,14 @@ ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
 DEFAULT_ENGINE = "oxigraph"
 
 
-class Engine(Protocol):
-    """Runs SPARQL on the project's dataset (asserted and inferred named graphs)."""
+class Engine:
+    """Runs SPARQL on the project's dataset (asserted and inferred named graphs).
 
-    name: str
+    ``query`` does what every engine shares (terms bound, the dataset chosen); each engine
+    implements ``_run``.
+    """
+
+    name: str = ""
 
     def query(
         self,
@@ -46,23 +50,33 @@ class Engine(Protocol):
         bindings: Mapping[str, Any] | None = None,
         *,
         dataset: syntax.Dataset | None = None,
-        form: str | None = None,
-        line_offset: int = 0,
+        prefixes: Mapping[str, str] | None = None,
         limit: int | None = None,
     ) -> QueryResult:
         """Run ``text`` with ``bindings`` (variable name without ``?`` -> term) pre-bound.
 
-        ``dataset`` None takes it from the query's FROM clauses (the whole store without).
-        ``limit`` stops reading rows (or triples) there: the server's row cap.
+        ``dataset`` None takes it from the query's FROM clauses (the whole store without);
+        ``prefixes`` are predeclared (prefix -> namespace IRI); ``limit`` stops reading rows
+        (or triples) there: the server's row cap. Raises QuerySyntaxError, QueryEvaluationError.
         """
-        ...
+        values = {name: as_term(value) for name, value in (bindings or {}).items()}
+        chosen = dataset if dataset is not None else syntax.dataset_clause(text)
+        result = self._run(syntax.bind_terms(text, values), chosen, dict(prefixes or {}), limit)
+        if limit is not None:  # engines that cannot stop early
+            del result.rows[limit:], result.triples[limit:]
+        return result
+
+    def _run(
+        self, text: str, dataset: syntax.Dataset, prefixes: dict[str, str], limit: int | None
+    ) -> QueryResult:
+        raise NotImplementedError
 
     def lookup(self) -> Engine:
         """The engine that resolves names for this one (itself, for a local engine)."""
-        ...
+        return self
 
 
-class OxigraphEngine:
+class OxigraphEngine(Engine):
     """pyoxigraph over a Store holding the asserted and inferred named graphs."""
 
     name = "oxigraph"
@@ -75,46 +89,34 @@ class OxigraphEngine:
         """An in-memory store of ``kg``'s asserted and inferred graphs (made once per graph)."""
         return cls(kg.store())
 
-    def lookup(self) -> OxigraphEngine:
-        return self
-
-    def query(
-        self,
-        text: str,
-        bindings: Mapping[str, Any] | None = None,
-        *,
-        dataset: syntax.Dataset | None = None,
-        form: str | None = None,
-        line_offset: int = 0,
-        limit: int | None = None,
+    def _run(
+        self, text: str, dataset: syntax.Dataset, prefixes: dict[str, str], limit: int | None
     ) -> QueryResult:
-        values = {name: as_term(value) for name, value in (bindings or {}).items()}
-        chosen = dataset if dataset is not None else syntax.dataset_clause(text)
-        options: dict[str, Any] = {}
-        if chosen.is_whole_store:
+        options: dict[str, Any] = {"prefixes": prefixes or None}
+        if dataset.is_whole_store:
             options["use_default_graph_as_union"] = True
         else:
-            options["default_graph"] = [ox.NamedNode(g) for g in chosen.default or ()]
-            options["named_graphs"] = [ox.NamedNode(g) for g in chosen.named or ()]
+            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named or ()]
         try:
-            answer = self.store.query(syntax.bind_terms(text, values), **options)
+            answer = self.store.query(text, **options)
+            if isinstance(answer, ox.QueryBoolean):
+                return QueryResult("ASK", boolean=bool(answer))
+            if isinstance(answer, ox.QueryTriples):
+                triples = [(t.subject, t.predicate, t.object) for t in islice(answer, limit)]
+                form = syntax.query_form(text) or "CONSTRUCT"
+                return QueryResult(form, triples=triples)  # type: ignore[arg-type]
+            names = tuple(v.value for v in answer.variables)
+            width = range(len(names))
+            rows = [tuple(solution[i] for i in width) for solution in islice(answer, limit)]
         except SyntaxError as exc:
-            raise QuerySyntaxError(syntax.error_message(exc, line_offset)) from None
-        except (RuntimeError, OSError, ValueError) as exc:
-            raise QueryEvaluationError(syntax.error_message(exc, line_offset, "error")) from None
-        if isinstance(answer, ox.QueryBoolean):
-            return QueryResult("ASK", boolean=bool(answer))
-        if isinstance(answer, ox.QueryTriples):
-            triples = [(t.subject, t.predicate, t.object) for t in islice(answer, limit)]
-            graph_form = form or syntax.query_form(text) or "CONSTRUCT"
-            return QueryResult(graph_form, triples=triples)  # type: ignore[arg-type]
-        names = tuple(v.value for v in answer.variables)
-        width = range(len(names))
-        rows = [tuple(solution[i] for i in width) for solution in islice(answer, limit)]
+            raise QuerySyntaxError(syntax.error_message(exc)) from None
+        except (RuntimeError, OSError, ValueError) as exc:  # raised while evaluating
+            raise QueryEvaluationError(syntax.error_message(exc, "error")) from None
         return QueryResult("SELECT", names, rows)  # type: ignore[arg-type]
 
 
-class RdflibEngine:
+class RdflibEngine(Engine):
     """The reference engine: rdflib's SPARQL evaluator over the same named graphs.
 
     Where rdflib departs from SPARQL 1.1 (docs/engines.md), its answers differ from Oxigraph's;
@@ -129,51 +131,36 @@ class RdflibEngine:
         rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # FROM never fetches
         self.kg = kg
         self.graphs = {prefixes.ASSERTED_GRAPH: kg.asserted, prefixes.INFERRED_GRAPH: kg.inferred}
-        self._prepared: dict[str, Any] = {}
+        self._prepared: dict[tuple[str, bool], Any] = {}
         self._whole: Any = None
 
-    def lookup(self) -> RdflibEngine:
-        return self
-
-    def query(
-        self,
-        text: str,
-        bindings: Mapping[str, Any] | None = None,
-        *,
-        dataset: syntax.Dataset | None = None,
-        form: str | None = None,
-        line_offset: int = 0,
-        limit: int | None = None,
+    def _run(
+        self, text: str, dataset: syntax.Dataset, prefixes: dict[str, str], limit: int | None
     ) -> QueryResult:
         from aifactories.query.convert import result_from_rdflib
 
-        values = {name: as_term(value) for name, value in (bindings or {}).items()}
-        prepared = self._prepare(syntax.bind_terms(text, values), line_offset)
-        chosen = dataset if dataset is not None else syntax.dataset_clause(text)
+        prepared = self._prepare(text, prefixes)
         if prepared.algebra.get("datasetClause"):
             prepared = copy.copy(prepared)
             prepared.algebra = copy.copy(prepared.algebra)
-            prepared.algebra["datasetClause"] = None  # chosen above, as on every engine
-        target = self._whole_store() if chosen.is_whole_store else self._dataset(chosen)
+            prepared.algebra["datasetClause"] = None  # chosen by the caller, as on every engine
+        target = self._whole_store() if dataset.is_whole_store else self._dataset(dataset)
         try:
-            result = target.query(prepared)
-            converted = result_from_rdflib(result)
+            return result_from_rdflib(target.query(prepared))
         except Exception as exc:  # rdflib raises bare Exceptions while evaluating
-            raise QueryEvaluationError(syntax.error_message(exc, line_offset, "error")) from None
-        if limit is not None:
-            del converted.rows[limit:], converted.triples[limit:]
-        return converted
+            raise QueryEvaluationError(syntax.error_message(exc, "error")) from None
 
-    def _prepare(self, text: str, line_offset: int) -> Any:
-        prepared = self._prepared.get(text)
+    def _prepare(self, text: str, prefixes: dict[str, str]) -> Any:
+        key = (text, bool(prefixes))
+        prepared = self._prepared.get(key)
         if prepared is None:
             from rdflib.plugins.sparql import prepareQuery
 
             try:
-                prepared = prepareQuery(text)
+                prepared = prepareQuery(text, initNs=prefixes)
             except Exception as exc:  # pyparsing and rdflib raise many types
-                raise QuerySyntaxError(syntax.error_message(exc, line_offset)) from None
-            self._prepared[text] = prepared
+                raise QuerySyntaxError(syntax.error_message(exc)) from None
+            self._prepared[key] = prepared
         return prepared
 
     def _whole_store(self) -> Any:
@@ -194,7 +181,7 @@ class RdflibEngine:
             for triple in self._triples(iri, asserted):
                 graph.add(triple)
         if not union:
-            default = ds.default_context
+            default = ds.default_graph
             for iri in chosen.default or ():
                 for triple in self._triples(iri, asserted):
                     default.add(triple)

@@ -9,7 +9,7 @@ endpoint holds); terms are substituted into the text (``syntax.bind_terms``) and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -17,18 +17,17 @@ import pyoxigraph as ox
 from aifactories import prefixes
 from aifactories.errors import EndpointError
 from aifactories.query import syntax
-from aifactories.query.convert import as_term
+from aifactories.query.engines import Engine
 from aifactories.query.results import QueryResult
 
 if TYPE_CHECKING:
     from aifactories.publish import Credentials
-    from aifactories.query.engines import Engine
 
 #: The project's named graphs: the default dataset of a remote query.
 PROJECT_GRAPHS: tuple[str, ...] = (prefixes.ASSERTED_GRAPH, prefixes.INFERRED_GRAPH)
 
 
-class RemoteEngine:
+class RemoteEngine(Engine):
     """Runs SPARQL on a remote endpoint (SPARQLWrapper), as ``engines`` engines do.
 
     ``local`` is the engine that resolves entity names: an engine, or a function opening one on
@@ -59,30 +58,19 @@ class RemoteEngine:
             from aifactories.query.engines import DEFAULT_ENGINE, open_engine
 
             self._local = open_engine(DEFAULT_ENGINE)
-        elif not hasattr(self._local, "lookup"):  # a function: open the local engine now
-            self._local = self._local()  # type: ignore[operator]
-        return self._local.lookup()  # type: ignore[union-attr]
+        elif not isinstance(self._local, Engine):  # a function: open the local engine now
+            self._local = self._local()
+        return self._local.lookup()
 
-    def query(
-        self,
-        text: str,
-        bindings: Mapping[str, Any] | None = None,
-        *,
-        dataset: syntax.Dataset | None = None,
-        form: str | None = None,
-        line_offset: int = 0,
-        limit: int | None = None,
+    def _run(
+        self, text: str, dataset: syntax.Dataset, prefixes: dict[str, str], limit: int | None
     ) -> QueryResult:
-        values = {name: as_term(term) for name, term in (bindings or {}).items()}
-        sent = syntax.bind_terms(text, values)
-        graphs = self.default_graphs
+        graphs: Sequence[str] = self.default_graphs
         named: Sequence[str] = ()
-        if dataset is not None and not dataset.is_whole_store:
+        if not dataset.is_whole_store:  # FROM or the caller's graphs, sent as the protocol's
             graphs, named = dataset.default or (), dataset.named or ()
-        result = self._send(sent, form or syntax.query_form(text) or "SELECT", graphs, named)
-        if limit is not None:
-            del result.rows[limit:], result.triples[limit:]
-        return result
+        form = syntax.query_form(text) or "SELECT"
+        return self._send(syntax.prologue(prefixes) + text, form, graphs, named)
 
     def _send(
         self, text: str, form: str, graphs: Sequence[str], named: Sequence[str]

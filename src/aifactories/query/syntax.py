@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -50,10 +50,6 @@ _TOKEN = re.compile(
     r"|(?P<brace>[{}])",
     re.DOTALL,
 )
-#: The project's prefixes, predeclared for ad-hoc queries on one line (so that an error's line
-#: number is shifted by exactly one).
-PROLOGUE = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIX_IRIS.items()) + "\n"
-_ERROR_AT = re.compile(r"\berror at (\d+):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -77,12 +73,12 @@ WHOLE_STORE = Dataset()
 
 @dataclass(frozen=True)
 class Checked:
-    """A query that may run: its text (with the prologue), form, dataset, lines added on top."""
+    """A query that may run: its text, form, dataset, and the prefixes it may use undeclared."""
 
     text: str
     form: str
     dataset: Dataset = WHOLE_STORE
-    line_offset: int = 0
+    prefixes: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_query(arg: str) -> str:
@@ -153,9 +149,7 @@ def check(text: str, *, prefixes: bool = True) -> Checked:
             "SPARQL syntax error: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue"
         )
     clause = dataset_clause(text)
-    if prefixes:
-        return Checked(PROLOGUE + text, form, clause, 1)
-    return Checked(text, form, clause)
+    return Checked(text, form, clause, PREFIX_IRIS if prefixes else {})
 
 
 def dataset_clause(text: str) -> Dataset:
@@ -224,15 +218,16 @@ def _check_prefixes(text: str, predeclared: bool) -> None:
             )
 
 
-def error_message(exc: BaseException, line_offset: int = 0, kind: str = "syntax error") -> str:
-    """An engine's parse error on one line, its line number counted in the user's text."""
+def prologue(prefixes: Mapping[str, str]) -> str:
+    """PREFIX lines declaring ``prefixes`` (for an engine that cannot predeclare them)."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items())
+
+
+def error_message(exc: BaseException, kind: str = "syntax error") -> str:
+    """An engine's error on one line."""
     detail = " ".join(str(exc).split()) or type(exc).__name__
     if len(detail) > 240:  # Oxigraph lists every character class it expected
         detail = detail[:240].rsplit(" ", 1)[0] + " ..."
-    if line_offset:
-        detail = _ERROR_AT.sub(
-            lambda m: f"error at {max(1, int(m.group(1)) - line_offset)}:{m.group(2)}", detail
-        )
     return f"SPARQL {kind}: {detail}"
 
 
