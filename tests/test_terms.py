@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, Literal
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import ORG, RDF, RDFS, SKOS, XSD
 
 from aifactories.errors import TermLookupError
 from aifactories.graph import KnowledgeGraph
 from aifactories.namespaces import AIF, FACTORY, ORGANISATION, SYSTEM
-from aifactories.terms import curie, expand_curie, resolve, show
+from aifactories.query import engines
+from aifactories.terms import curie, expand_curie, resolve, resolve_name, show
 
 
 @pytest.mark.parametrize(
@@ -79,3 +80,59 @@ def test_curie_and_show() -> None:
     assert show(Literal("2026", datatype=XSD.gYear)) == '"2026"^^xsd:gYear'
     assert show(Literal("Jülich", lang="en")) == '"Jülich"@en'
     assert show(Literal(13)) == "13"
+
+
+# --- The name rule (docs/names.md) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "entity", "other"),
+    [
+        ("PIAST", FACTORY.piast, "system:piast-q"),  # the factory's acronym; Piast the system's
+        ("Mimer", FACTORY.mimer, "system:mimer"),  # the factory's acronym; the system's label
+    ],
+)
+def test_network_node_wins_an_untyped_look_up(
+    kg: KnowledgeGraph, name: str, entity: URIRef, other: str
+) -> None:
+    for source in (kg.union, engines.open_engine("oxigraph", kg)):
+        found = resolve_name(source, name)
+        assert found.entity.value == str(entity)
+        assert found.note is not None and other in found.note
+
+
+def test_a_typed_look_up_only_considers_its_class(kg: KnowledgeGraph) -> None:
+    assert resolve(kg.union, "PIAST", classes=[AIF.ComputingSystem]) == SYSTEM["piast-q"]
+    assert resolve(kg.union, "Mimer", classes=[AIF.ComputingSystem]) == SYSTEM.mimer
+    assert resolve(kg.union, "Mimer", classes=[AIF.AIFactory]) == FACTORY.mimer
+
+
+EXN = "http://example.org/"
+
+
+def sites_graph(link: str) -> Graph:
+    """An organisation and its site, both named "Example Centre", linked as ``link`` says."""
+    graph = Graph()
+    org, site = URIRef(EXN + "org"), URIRef(EXN + "site")
+    graph.add((org, RDF.type, AIF.Organisation))
+    graph.add((org, RDFS.label, Literal("Example Centre – National Lab", lang="en")))
+    graph.add((site, RDF.type, AIF.Site))
+    graph.add((site, SKOS.altLabel, Literal("Example Centre")))
+    if link == "siteOf":
+        graph.add((site, ORG.siteOf, org))
+    elif link == "hasSite":
+        graph.add((org, ORG.hasSite, site))
+        graph.add((org, SKOS.altLabel, Literal("Example Centre")))
+    return graph
+
+
+@pytest.mark.parametrize("link", ["siteOf", "hasSite"])
+def test_organisations_win_over_their_sites(link: str) -> None:
+    graph = sites_graph(link)
+    assert resolve(graph, "example centre") == URIRef(EXN + "org")
+    # a typed look-up of a site still finds the site
+    assert resolve(graph, "Example Centre", classes=[AIF.Site]) == URIRef(EXN + "site")
+
+
+def test_a_site_without_its_organisation_is_the_site() -> None:
+    assert resolve(sites_graph("none"), "Example Centre") == URIRef(EXN + "site")

@@ -11,7 +11,6 @@ values are never pasted in as the user typed them.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -140,10 +139,13 @@ class RdflibEngine(Engine):
         from aifactories.query.convert import result_from_rdflib
 
         prepared = self._prepare(text, prefixes)
-        if prepared.algebra.get("datasetClause"):
-            prepared = copy.copy(prepared)
-            prepared.algebra = copy.copy(prepared.algebra)
-            prepared.algebra["datasetClause"] = None  # chosen by the caller, as on every engine
+        if prepared.algebra.get("datasetClause"):  # chosen by the caller, as on every engine
+            from rdflib.plugins.sparql.parserutils import CompValue
+            from rdflib.plugins.sparql.sparql import Query
+
+            algebra = CompValue(prepared.algebra.name, **dict(prepared.algebra))
+            algebra["datasetClause"] = None
+            prepared = Query(prepared.prologue, algebra)
         target = self._whole_store() if dataset.is_whole_store else self._dataset(dataset)
         try:
             return result_from_rdflib(target.query(prepared))
