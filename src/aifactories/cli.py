@@ -423,7 +423,12 @@ def serve(
             store = kg.store()  # the closure cache, read once, before any fork
     app = create_app(kg, settings, load_catalogue(), store)
     click.echo(f"Serving on http://{host}:{port}{settings.root_path}/ (Ctrl-C stops)", err=True)
-    config = {"host": host, "port": port, "log_level": log_level, "root_path": settings.root_path}
+    config: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "root_path": settings.root_path,
+    }
     if engine == "rdflib":
         uvicorn.run(app, **config)
         return

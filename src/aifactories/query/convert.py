@@ -111,14 +111,14 @@ def result_to_rdflib(result: QueryResult) -> Result:
     else:
         names = [Variable(v) for v in result.variables]
         out.vars = names
-        out.bindings = [  # type: ignore[assignment]
+        out.bindings = [
             _Row({n: to_rdflib(t) for n, t in zip(names, row, strict=True) if t is not None})
             for row in result.rows
         ]
     return out
 
 
-class _Row(dict):  # type: ignore[type-arg]
+class _Row(dict):
     """A solution keyed by rdflib Variables that also answers to plain names, as rdflib's do."""
 
     def __missing__(self, key: Any) -> Any:

@@ -104,7 +104,7 @@ class OxigraphEngine(Engine):
             if isinstance(answer, ox.QueryTriples):
                 triples = [(t.subject, t.predicate, t.object) for t in islice(answer, limit)]
                 form = syntax.query_form(text) or "CONSTRUCT"
-                return QueryResult(form, triples=triples)  # type: ignore[arg-type]
+                return QueryResult(form, triples=triples)
             names = tuple(v.value for v in answer.variables)
             width = range(len(names))
             rows = [tuple(solution[i] for i in width) for solution in islice(answer, limit)]
@@ -112,7 +112,7 @@ class OxigraphEngine(Engine):
             raise QuerySyntaxError(syntax.error_message(exc)) from None
         except (RuntimeError, OSError, ValueError) as exc:  # raised while evaluating
             raise QueryEvaluationError(syntax.error_message(exc, "error")) from None
-        return QueryResult("SELECT", names, rows)  # type: ignore[arg-type]
+        return QueryResult("SELECT", names, rows)
 
 
 class RdflibEngine(Engine):

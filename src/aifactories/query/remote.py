@@ -114,7 +114,7 @@ class RemoteEngine(Engine):
 
         url = self.url
         try:
-            return wrapper.query().response.read()  # type: ignore[no-any-return]
+            return wrapper.query().response.read()
         except Unauthorized:
             who = f"the credentials from {self.creds.source}" if self.creds.source else "no"
             raise EndpointError(
@@ -150,15 +150,14 @@ def _solutions(raw: bytes, url: str) -> QueryResult:
     variables = tuple(v.value for v in parsed.variables)
     width = range(len(variables))
     rows = [tuple(solution[i] for i in width) for solution in parsed]
-    return QueryResult("SELECT", variables, rows)  # type: ignore[arg-type]
+    return QueryResult("SELECT", variables, rows)
 
 
 def _graph_result(form: str, raw: bytes, url: str) -> QueryResult:
     try:
         triples = [
-            (t.subject, t.predicate, t.object)
-            for t in ox.parse(raw, format=ox.RdfFormat.TURTLE)  # type: ignore[union-attr]
+            (t.subject, t.predicate, t.object) for t in ox.parse(raw, format=ox.RdfFormat.TURTLE)
         ]
     except SyntaxError as exc:
         raise EndpointError(f"{url}: the endpoint's Turtle does not parse: {exc}") from None
-    return QueryResult(form, triples=triples)  # type: ignore[arg-type]
+    return QueryResult(form, triples=triples)

@@ -173,7 +173,7 @@ def write(
         return table(result, labels).encode("utf-8")
     if result.form in GRAPH_FORMS:
         return _graph(result.triples, name)
-    return _ends_with_newline(solutions(result).serialize(format=_RESULTS_FORMAT[name]))
+    return _ends_with_newline(solutions(result).serialize(format=_RESULTS_FORMAT[name]) or b"")
 
 
 def solutions(result: QueryResult) -> ox.QuerySolutions | ox.QueryBoolean:
@@ -196,7 +196,7 @@ def _graph(triples: Sequence[Triple], name: str) -> bytes:
     used = {t.value for triple in triples for t in triple if isinstance(t, ox.NamedNode)}
     wanted = {p: ns for p, ns in PREFIX_IRIS.items() if any(i.startswith(ns) for i in used)}
     data = ox.serialize(
-        (ox.Triple(*t) for t in triples),
+        (ox.Triple(*t) for t in triples),  # type: ignore[arg-type]  # subjects are never literals
         format=_RDF_FORMAT[name],
         prefixes=wanted if name != "nt" else None,
     )

@@ -172,9 +172,9 @@ def dataset_clause(text: str) -> Dataset:
         elif word == "FROM" and i + 1 < len(tokens):
             is_named = (tokens[i + 1].group("word") or "").upper() == "NAMED"
             target = tokens[i + 2] if is_named and i + 2 < len(tokens) else tokens[i + 1]
-            iri = _iri(target.group(0), declared)
-            if iri is not None:
-                (named if is_named else default).append(iri)
+            found = _iri(target.group(0), declared)
+            if found is not None:
+                (named if is_named else default).append(found)
         elif match.lastgroup == "brace":
             break  # the dataset clause comes before the WHERE clause's group
     if not default and not named:
