@@ -74,6 +74,7 @@ class KnowledgeGraph:
         *,
         triples: tuple[list[Triple], list[Triple]] | None = None,
         texts: dict[Path, bytes] | None = None,
+        store: ox.Store | None = None,
     ) -> None:
         self._asserted = asserted
         self._inferred = inferred
@@ -84,7 +85,8 @@ class KnowledgeGraph:
         #: The bytes of each file as read (for locating validation results); may be empty.
         self.texts = texts or {}
         self._triples = triples
-        self._store: ox.Store | None = None
+        #: Given by a warm cache entry (Oxigraph reads it in Rust); triples come from it then.
+        self._store: ox.Store | None = store
         self._dataset: Dataset | None = None
         self._memo: dict[Any, Any] = {}
 
@@ -93,6 +95,8 @@ class KnowledgeGraph:
     @property
     def triples(self) -> tuple[list[Triple], list[Triple]]:
         """(asserted, inferred) as pyoxigraph triples, no triple in both."""
+        if self._triples is None and self._store is not None:
+            self._triples = _store_triples(self._store)
         if self._triples is None:
             from aifactories.query.convert import from_rdflib
 
@@ -157,22 +161,20 @@ class KnowledgeGraph:
     @property
     def asserted(self) -> Graph:
         if self._asserted is None:
-            assert self._triples is not None
-            self._asserted = self._graph([self._triples[0]], prefixes.ASSERTED_GRAPH)
+            self._asserted = self._graph([self.triples[0]], prefixes.ASSERTED_GRAPH)
         return self._asserted
 
     @property
     def inferred(self) -> Graph:
         if self._inferred is None:
-            assert self._triples is not None
-            self._inferred = self._graph([self._triples[1]])
+            self._inferred = self._graph([self.triples[1]])
         return self._inferred
 
     @property
     def union(self) -> Graph:
         if self._union is None:
-            if self._triples is not None:
-                self._union = self._graph(self._triples)
+            if self._triples is not None or self._store is not None:
+                self._union = self._graph(self.triples)
             else:
                 from aifactories.namespaces import new_graph
 
@@ -380,23 +382,35 @@ def knowledge_graph(
 def _from_entry(
     entry: cache.Entry, files: Sequence[Path], texts: dict[Path, bytes]
 ) -> KnowledgeGraph:
-    asserted: list[Triple] = []
-    inferred: list[Triple] = []
+    """The graph of a warm entry: Oxigraph loads the N-Quads (the lean query path needs no
+    Python term for them); the triples are read back from the store on first use."""
+    store = ox.Store()
     try:
-        for quad in ox.parse(entry.body, format=ox.RdfFormat.N_QUADS):
-            graph = getattr(quad.graph_name, "value", None)
-            triple = (quad.subject, quad.predicate, quad.object)
-            (inferred if graph == prefixes.INFERRED_GRAPH else asserted).append(triple)
+        store.load(entry.body, format=ox.RdfFormat.N_QUADS)
     except (SyntaxError, ValueError) as exc:
         raise cache.CorruptCacheError(f"unparsable body: {exc}") from None
-    if (len(asserted), len(inferred)) != (entry.meta.get("asserted"), entry.meta.get("inferred")):
+    inferred = sum(1 for _ in store.quads_for_pattern(None, None, None, _INFERRED))
+    if (len(store) - inferred, inferred) != (
+        entry.meta.get("asserted"),
+        entry.meta.get("inferred"),
+    ):
         raise cache.CorruptCacheError("triple counts differ from the metadata")
     return KnowledgeGraph(
-        files=files,
-        inconsistencies=entry.inconsistencies,
-        triples=(asserted, inferred),
-        texts=texts,
+        files=files, inconsistencies=entry.inconsistencies, texts=texts, store=store
     )
+
+
+_INFERRED = ox.NamedNode(prefixes.INFERRED_GRAPH)
+
+
+def _store_triples(store: ox.Store) -> tuple[list[Triple], list[Triple]]:
+    """(asserted, inferred) triples of a store of the two named graphs."""
+    asserted: list[Triple] = []
+    inferred: list[Triple] = []
+    for quad in store:
+        triple = (quad.subject, quad.predicate, quad.object)
+        (inferred if quad.graph_name == _INFERRED else asserted).append(triple)
+    return asserted, inferred
 
 
 def build(
