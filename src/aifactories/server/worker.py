@@ -152,8 +152,7 @@ def run_sparql(task: SparqlTask, state: WorkerState) -> Reply:
         result = state.engine().query(
             _with_base(checked.text, task.base_iri),
             dataset=dataset,
-            form=form,
-            line_offset=checked.line_offset,
+            prefixes=checked.prefixes,
             limit=task.row_cap + 1,
         )
     except QuerySyntaxError as exc:  # the engine's parse or evaluation error, on one line
