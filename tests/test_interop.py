@@ -129,7 +129,8 @@ Key = tuple[str, str, str, str]
 def _key(focus: Node, path: Node | None, component: Node, severity: Node) -> Key:
     return (
         str(focus) if not isinstance(focus, BNode) else "_:blank",
-        str(path) if path is not None and not isinstance(path, BNode) else "-",
+        # a complex path (inverse, one-or-more) is a blank node in Jena's report
+        "-" if path is None else str(path) if isinstance(path, URIRef) else "[path]",
         str(component),
         str(severity),
     )

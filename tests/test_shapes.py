@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
-from rdflib.paths import InvPath
+from rdflib.paths import InvPath, MulPath
 from rdflib.term import Node
 
 from aifactories import resources
@@ -97,7 +97,10 @@ def run(shapes: Graph, context: Graph) -> Run:
 
 
 def _term(text: str) -> str:
-    """A hand-written term in the text ``curie`` gives for it (prefix:local, <iri>, ^inverse)."""
+    """A hand-written term in the text ``curie`` gives for it (prefix:local, <iri>, ^inverse,
+    path+ for one or more steps)."""
+    if text.endswith("+"):
+        return _term(text[:-1]) + "+"
     inverse = text.startswith("^")
     text = text.removeprefix("^")
     if text.startswith("<") and text.endswith(">"):
@@ -129,11 +132,13 @@ def expected(path: Path) -> set[Key]:
     return keys
 
 
-def _text(node: Node | InvPath | None) -> str:
+def _text(node: Node | InvPath | MulPath | None) -> str:
     if node is None:
         return "-"
     if isinstance(node, InvPath):
         return "^" + curie(node.arg)
+    if isinstance(node, MulPath):
+        return curie(node.path) + node.mod
     if isinstance(node, URIRef):
         return curie(node)
     if isinstance(node, Literal):

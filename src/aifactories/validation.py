@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
-from rdflib.paths import InvPath
+from rdflib.paths import InvPath, MulPath, OneOrMore
 from rdflib.term import Node
 
 from aifactories import resources
@@ -32,7 +32,7 @@ class ValidationResult:
     """One SHACL result, reduced to what a person needs to find and fix the mistake."""
 
     focus_node: Node
-    result_path: Node | InvPath | None
+    result_path: Node | InvPath | MulPath | None
     value: Node | None
     constraint_component: URIRef
     source_shape: Node
@@ -325,12 +325,16 @@ def _result(
     )
 
 
-def _path_node(report: Graph, path: Node | None) -> Node | InvPath | None:
-    """A property path: an IRI stays, ``[sh:inversePath p]`` becomes an rdflib ``InvPath``."""
+def _path_node(report: Graph, path: Node | None) -> Node | InvPath | MulPath | None:
+    """A property path: an IRI stays, ``[sh:inversePath p]`` becomes an rdflib ``InvPath``,
+    ``[sh:oneOrMorePath p]`` a ``MulPath`` (``p+``)."""
     if isinstance(path, BNode):
         inverse = report.value(path, SH.inversePath)
         if isinstance(inverse, URIRef):
             return InvPath(inverse)
+        repeated = report.value(path, SH.oneOrMorePath)
+        if isinstance(repeated, URIRef):
+            return MulPath(repeated, OneOrMore)
     return path
 
 
@@ -463,9 +467,11 @@ def format_result(result: ValidationResult, graph: Graph | None = None) -> str:
     return ": ".join(parts)
 
 
-def _show_path(path: Node | InvPath) -> str:
+def _show_path(path: Node | InvPath | MulPath) -> str:
     if isinstance(path, InvPath) and isinstance(path.arg, URIRef):
         return "^" + curie(path.arg)
+    if isinstance(path, MulPath) and isinstance(path.path, URIRef):
+        return curie(path.path) + path.mod
     return curie(path) if isinstance(path, URIRef) else "[path]"
 
 
