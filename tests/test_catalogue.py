@@ -188,7 +188,11 @@ def test_good_header_parses(tmp_path: Path) -> None:
         (("#+ summary: Test query\n", ""), r"bad query header: missing '#\+ summary:'"),
         (("#+ summary: Test query\n", "#+summary: Test query\n"), r"a space after '#\+'"),
         (("#+ tags:\n", "#+ keywords:\n"), r":4: bad query header: unknown key 'keywords'"),
-        (("#+   - test\n", "#+ - test\n"), r":5: bad query header: expected 'key: value'"),
+        (("#+ summary: Test query\n", "#+ summary: Test: query\n"), r":1: .*not valid YAML.*quote"),
+        (
+            ("#+   - test\n", "#+   - test\n#+   - test\n"),
+            r":6: bad query header: tag 'test' given",
+        ),
         (("#+   - test\n", "#+   - Test Tag\n"), r":5: bad query header: bad tag 'Test Tag'"),
         (("#+     type: aif:AIFactory\n", ""), r"parameter without 'type:'"),
         (("#+     type: aif:AIFactory\n", "#+     type: foo:Bar\n"), r"is not a known CURIE"),

@@ -1,8 +1,8 @@
 """Stored SPARQL queries: read their headers into a catalogue.
 
 Each ``queries/NNN_slug.rq`` file is valid SPARQL on its own. It opens with a header of ``#+``
-comment lines (grlc-style, parsed strictly here) that says what the query answers and which
-typed parameters it takes::
+comment lines (grlc-style: YAML, read with a YAML parser, then checked strictly here) that says
+what the query answers and which typed parameters it takes::
 
     #+ summary: Systems an AI Factory uses, and how
     #+ description: Which systems does this factory use: primary, interim, planned ...
@@ -51,7 +51,6 @@ _FILE_NAME = re.compile(r"^(\d{3})_([a-z0-9]+(?:-[a-z0-9]+)*)\.rq$")
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TAG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _PARAM_VAR = re.compile(r"[?$]_([A-Za-z0-9_]+)")
-_KEY_LINE = re.compile(r"^([a-z]+):(?:\s+(.*))?$")
 _HEADER_KEYS = ("summary", "description", "tags", "params")
 _PARAM_KEYS = ("name", "type", "default", "required", "description")
 
@@ -239,93 +238,96 @@ def _header_lines(path: Path, text: str) -> tuple[list[tuple[int, str]], int]:
 
 
 def _parse_header(path: Path, header: list[tuple[int, str]]) -> dict[str, Any]:
-    """Strict reader for the header's small YAML-like subset (see the module docstring)."""
+    """The header read as YAML, as grlc reads it (so a header this accepts is valid for grlc),
+    then checked against the catalogue's schema. Values stay text (YAML's ``BaseLoader``: no
+    dates, numbers or booleans guessed); each error names the header line."""
+    import yaml  # lazy: only reading the catalogue needs it
+
+    text = "".join(content + "\n" for _, content in header)
+    try:
+        root = yaml.compose(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        number = header[min(mark.line, len(header) - 1)][0] if mark is not None else None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        hint = "; quote a value that holds ': '" if "mapping values" in problem else ""
+        raise QueryHeaderError(path, number, f"not valid YAML: {problem}{hint}") from None
+
+    def line(node: yaml.Node) -> int:
+        return header[min(node.start_mark.line, len(header) - 1)][0]
+
+    if not isinstance(root, yaml.MappingNode):
+        raise QueryHeaderError(path, 1, "expected 'key: value' lines")
     fields: dict[str, Any] = {}
-    current: str | None = None
-    for number, content in header:
-        if not content.strip():
-            raise QueryHeaderError(path, number, "empty header line")
-        if not content.startswith(" "):
-            match = _KEY_LINE.match(content)
-            if not match:
-                raise QueryHeaderError(path, number, f"expected 'key: value', got {content!r}")
-            key, value = match.group(1), (match.group(2) or "").strip()
-            if key not in _HEADER_KEYS:
-                raise QueryHeaderError(
-                    path, number, f"unknown key {key!r} (expected {', '.join(_HEADER_KEYS)})"
-                )
-            if key in fields:
-                raise QueryHeaderError(path, number, f"{key!r} given twice")
-            if key in ("tags", "params"):
-                if value:
-                    raise QueryHeaderError(path, number, f"'{key}:' takes an indented list")
-                fields[key] = []
-            else:
-                if not value:
-                    raise QueryHeaderError(path, number, f"{key!r} is empty")
-                fields[key] = value
-            current = key
-            continue
-        if current is None:
-            raise QueryHeaderError(path, number, "indented line before any key")
-        _continue_field(path, number, content, current, fields)
+    for key_node, value in root.value:
+        key, number = str(key_node.value), line(key_node)
+        if key not in _HEADER_KEYS:
+            raise QueryHeaderError(
+                path, number, f"unknown key {key!r} (expected {', '.join(_HEADER_KEYS)})"
+            )
+        if key in fields:
+            raise QueryHeaderError(path, number, f"{key!r} given twice")
+        if key in ("summary", "description"):
+            if not isinstance(value, yaml.ScalarNode):
+                raise QueryHeaderError(path, number, f"{key!r} is text, not a list or mapping")
+            if not value.value.strip():
+                raise QueryHeaderError(path, number, f"{key!r} is empty")
+            if key == "summary" and value.end_mark.line > value.start_mark.line:
+                raise QueryHeaderError(path, number, "'summary' must be one line")
+            fields[key] = " ".join(value.value.split())
+        elif key == "tags":
+            fields[key] = _tags(path, value, line)
+        else:
+            fields[key] = _params(path, value, line)
     for key in ("summary", "description", "tags"):
         if key not in fields:
             raise QueryHeaderError(path, None, f"missing '#+ {key}:'")
-    if not fields["tags"]:
-        raise QueryHeaderError(path, None, "'tags:' lists no tag")
-    if "params" in fields and not fields["params"]:
-        raise QueryHeaderError(path, None, "'params:' lists no parameter (leave it out)")
-    if "\n" in fields["summary"]:
-        raise QueryHeaderError(path, None, "'summary' must be one line")
     return fields
 
 
-def _continue_field(
-    path: Path, number: int, content: str, key: str, fields: dict[str, Any]
-) -> None:
-    """Handle an indented header line under ``key``."""
-    if key == "summary":
-        raise QueryHeaderError(path, number, "'summary' must be one line")
-    if key == "description":
-        if not content.startswith("  ") or content.startswith("   "):
-            raise QueryHeaderError(path, number, "description lines are indented by 2 spaces")
-        fields[key] += " " + content.strip()
-        return
-    if key == "tags":
-        if not content.startswith("  - ") or content.startswith("   "):
-            raise QueryHeaderError(path, number, "tags are listed as '#+   - tag'")
-        tag = content[4:].strip()
-        if not _TAG.match(tag):
-            raise QueryHeaderError(path, number, f"bad tag {tag!r} (lower-case words and '-')")
-        if tag in fields[key]:
-            raise QueryHeaderError(path, number, f"tag {tag!r} given twice")
-        fields[key].append(tag)
-        return
-    # params: "  - name: x" opens an item, "    key: value" continues it
-    if content.startswith("  - "):
-        item_line, rest = number, content[4:]
-        fields[key].append(({}, item_line))
-    elif content.startswith("    ") and not content.startswith("     ") and fields[key]:
-        rest = content[4:]
-    else:
-        raise QueryHeaderError(
-            path, number, "params are listed as '#+   - name: x' then '#+     key: value'"
-        )
-    match = _KEY_LINE.match(rest)
-    if not match:
-        raise QueryHeaderError(path, number, f"expected 'key: value', got {rest.strip()!r}")
-    pkey, value = match.group(1), (match.group(2) or "").strip()
-    item: dict[str, str] = fields[key][-1][0]
-    if pkey not in _PARAM_KEYS:
-        raise QueryHeaderError(
-            path, number, f"unknown parameter key {pkey!r} (expected {', '.join(_PARAM_KEYS)})"
-        )
-    if pkey in item:
-        raise QueryHeaderError(path, number, f"parameter key {pkey!r} given twice")
-    if not value:
-        raise QueryHeaderError(path, number, f"parameter key {pkey!r} is empty")
-    item[pkey] = value
+def _tags(path: Path, node: Any, line: Any) -> list[str]:
+    import yaml
+
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise QueryHeaderError(path, line(node), "'tags:' lists no tag ('#+   - tag' lines)")
+    tags: list[str] = []
+    for item in node.value:
+        tag = item.value if isinstance(item, yaml.ScalarNode) else None
+        if tag is None or not _TAG.match(tag):
+            raise QueryHeaderError(path, line(item), f"bad tag {tag!r} (lower-case words and '-')")
+        if tag in tags:
+            raise QueryHeaderError(path, line(item), f"tag {tag!r} given twice")
+        tags.append(tag)
+    return tags
+
+
+def _params(path: Path, node: Any, line: Any) -> list[tuple[dict[str, str], int]]:
+    import yaml
+
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise QueryHeaderError(path, line(node), "'params:' lists no parameter (leave it out)")
+    items: list[tuple[dict[str, str], int]] = []
+    for entry in node.value:
+        if not isinstance(entry, yaml.MappingNode):
+            raise QueryHeaderError(
+                path, line(entry), "params are listed as '#+   - name: x' then '#+     key: value'"
+            )
+        item: dict[str, str] = {}
+        for key_node, value in entry.value:
+            pkey, number = str(key_node.value), line(key_node)
+            if pkey not in _PARAM_KEYS:
+                raise QueryHeaderError(
+                    path,
+                    number,
+                    f"unknown parameter key {pkey!r} (expected {', '.join(_PARAM_KEYS)})",
+                )
+            if pkey in item:
+                raise QueryHeaderError(path, number, f"parameter key {pkey!r} given twice")
+            if not isinstance(value, yaml.ScalarNode) or not value.value.strip():
+                raise QueryHeaderError(path, number, f"parameter key {pkey!r} is empty")
+            item[pkey] = " ".join(value.value.split())
+        items.append((item, line(entry)))
+    return items
 
 
 def _make_param(path: Path, item: dict[str, str], line: int) -> Param:
