@@ -83,7 +83,7 @@ A file is named `NNN_slug.rq` (the slug is the query's name) and starts with `#+
 #+   - name: factory
 #+     type: aif:AIFactory
 #+     default: factory:jaif
-#+     description: The AI Factory: an IRI, a CURIE, or its exact label or acronym.
+#+     description: "The AI Factory: an IRI, a CURIE, or its exact label or acronym."
 ```
 
 - `summary`, `description` and `tags` are required; `params` only for a parametrised query.
@@ -97,8 +97,11 @@ A file is named `NNN_slug.rq` (the slug is the query's name) and starts with `#+
   RDF terms (SEP-0007 substitution), never pasted into its text as given. An entity value is an
   IRI, a CURIE, or an exact label or acronym (case-insensitive) of an instance of `type`; an
   unknown or ambiguous value is refused with the closest matches.
-- The header is read strictly: an unknown key, a bad indent, an undeclared or unused `?_name`
-  is an error naming the file and line.
+- The header is YAML, as grlc reads it (the `#+` taken off each line), and the catalogue reads it
+  with a YAML parser: a value that holds `: ` (or starts with a YAML indicator) is written in
+  double quotes, as the parameter description above. Then it is checked strictly: invalid YAML,
+  an unknown key, a key given twice, an undeclared or unused `?_name` is an error naming the file
+  and line. `queries/endpoint.txt` names grlc's default endpoint (see the README on grlc).
 
 A query that returns entities returns a label beside each (`?x` and `?xLabel`); a query whose
 rows have a meaningful order says so with a total `ORDER BY`.
