@@ -232,10 +232,9 @@ def _downloads(site: Site, stored: Any, values: dict[str, str], free: str) -> li
 
 
 def _guess_form(text: str) -> str:
-    for word in text.upper().split():
-        if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            return word
-    return ""
+    from aifactories.query.syntax import query_form
+
+    return query_form(text) or ""
 
 
 def _result_table(site: Site, reply: Reply) -> ResultTable:
