@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from aifactories.query.engines import DEFAULT_ENGINE, ENGINES
-from aifactories.query.results import FORMAT_NAMES
+from aifactories.query import DEFAULT_ENGINE, ENGINES
+from aifactories.query.formats import FORMAT_NAMES
 
 
 class UserError(click.ClickException):
@@ -184,7 +184,7 @@ def describe(term: str, fmt: str) -> None:
         click.echo(format_description(found, kg.union))
 
 
-#: The one format table (``aifactories.query.results.FORMATS``) and the engines.
+#: The one format table (``aifactories.query.formats.FORMATS``) and the engines.
 FORMAT_HELP = (
     "SELECT: table, csv, tsv, json, xml; ASK: table, json, xml; CONSTRUCT/DESCRIBE: turtle "
     "(or ttl), nt, jsonld, xml (RDF/XML), table. Default: table, or turtle for graphs."

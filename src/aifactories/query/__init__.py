@@ -8,7 +8,7 @@ REST API and the pages) goes through these modules, in this order:
 - ``catalogue`` and ``listing``: stored queries (``queries/*.rq``): headers, the catalogue, its
   listings; ``binding``: check and bind their typed parameters.
 - ``engines``: Oxigraph (the default) and rdflib (the reference); ``remote``: any SPARQL endpoint.
-- ``results``: the one result type, the one format table and the one writer module.
+- ``formats``: the one format table; ``results``: the one result type and the one writer.
 - ``convert``: rdflib <-> pyoxigraph terms, at one boundary.
 
 ``run`` and ``run_stored`` below are the whole pipeline in one call each.
@@ -18,6 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
+
+#: Engine names, as ``--engine`` spells them.
+ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
+#: The engine used unless told otherwise: Oxigraph, which follows SPARQL 1.1 (rdflib departs
+#: from it on typed comparisons and aggregates over errors: docs/engines.md).
+DEFAULT_ENGINE = "oxigraph"
 
 if TYPE_CHECKING:
     from aifactories.graph import KnowledgeGraph

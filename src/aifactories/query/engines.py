@@ -19,19 +19,13 @@ import pyoxigraph as ox
 
 from aifactories import prefixes
 from aifactories.errors import InputError, QueryEvaluationError, QuerySyntaxError
-from aifactories.query import syntax
+from aifactories.query import DEFAULT_ENGINE, ENGINES, syntax  # noqa: F401  (re-exported)
 from aifactories.query.convert import as_term
 from aifactories.query.results import QueryResult
 
 if TYPE_CHECKING:
     from aifactories.graph import KnowledgeGraph
     from aifactories.store import OpenStore
-
-#: Engine names, as ``--engine`` spells them.
-ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
-#: The engine used unless told otherwise: Oxigraph, which follows SPARQL 1.1 (rdflib departs
-#: from it on typed comparisons and aggregates over errors: docs/engines.md).
-DEFAULT_ENGINE = "oxigraph"
 
 
 class Engine:

@@ -25,11 +25,8 @@ import pyoxigraph as ox
 
 from aifactories.errors import ForbiddenQueryError, InputError, QuerySyntaxError
 from aifactories.prefixes import PREFIX_IRIS
+from aifactories.query.formats import FORMS, GRAPH_FORMS  # noqa: F401  (re-exported)
 
-#: Query forms, as the first keyword after the prologue.
-FORMS: tuple[str, ...] = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-#: Forms whose result is a graph (the others give solutions or a boolean).
-GRAPH_FORMS: tuple[str, ...] = ("CONSTRUCT", "DESCRIBE")
 #: The first keyword of an update operation.
 UPDATE_KEYWORDS = frozenset(
     ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
