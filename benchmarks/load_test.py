@@ -85,8 +85,8 @@ def peer() -> list[Scenario]:
     """The same questions for ``oxigraph serve-read-only`` (its endpoint is ``/query``)."""
     import pyoxigraph as ox
 
-    from aifactories.catalogue import load_catalogue
-    from aifactories.engines import bind_terms
+    from aifactories.query.catalogue import load_catalogue
+    from aifactories.query.syntax import bind_terms
 
     stored = load_catalogue().get("factories-as-of")
     date = ox.Literal(DATE, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
