@@ -68,6 +68,7 @@ def endpoint(oxigraph: str, kg: KnowledgeGraph) -> str:
     )
     assert result.exit_code == 0, result.output
     assert "MISMATCH" not in result.output
+    assert "--default-graph union or oxigraph serve --union-default-graph" in result.output
     return url
 
 

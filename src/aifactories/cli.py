@@ -592,6 +592,12 @@ def publish_command(
                 mismatched = True
                 line += " -- MISMATCH" + ("" if replace else " (try --replace)")
         click.echo(line)
+    if default_graph == "none" and not ends.kind.default_is_union:
+        click.echo(
+            f"note: on {ends.kind.name} a client that names no graph sees only the default graph; "
+            f"for such clients use --default-graph union or {ends.kind.union_option}",
+            err=True,
+        )
     if mismatched:
         click.echo("the store's triple counts differ from what was sent", err=True)
         click.get_current_context().exit(1)
