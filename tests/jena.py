@@ -28,7 +28,7 @@ _JARS = (
     *("httpcore", "jackson-core", "jackson-databind", "jackson-annotations", "jsonld-java"),
     *("jakarta.json-api", "titanium-json-ld", "protobuf", "thrift", "slf4j-api", "slf4j-nop"),
 )
-_MAIN = {"riot": "riotcmd.riot", "shacl": "shacl.shacl"}
+_MAIN = {"riot": "riotcmd.riot", "shacl": "shacl.shacl", "rsparql": "arq.rsparql"}
 _BUNDLES = "org/apache/jena/ext/xerces/"
 
 
@@ -41,7 +41,7 @@ class Jena:
 
 
 def find(tool: str, scratch: Path) -> tuple[Jena | None, str]:
-    """Jena's ``tool`` (``riot`` or ``shacl``), or None and the reason it is not available."""
+    """Jena's ``tool`` (riot, shacl, rsparql), or None and the reason it is not available."""
     on_path = shutil.which(tool)
     if on_path:
         return Jena((on_path,)), ""
