@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -146,6 +147,97 @@ async def run_scenario(
         started = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(clients)))
         elapsed = time.perf_counter() - started
+    return _outcome(target, scenario, clients, elapsed, latencies, errors)
+
+
+async def run_raw(
+    target: str, base: str, scenario: Scenario, clients: int, seconds: float, max_requests: int
+) -> Outcome:
+    """The same measurement with a bare HTTP/1.1 keep-alive client on asyncio streams.
+
+    httpx spends several times the CPU of the request itself on a 2-core machine, and ApacheBench
+    speaks HTTP/1.0, whose keep-alive Oxigraph's server does not offer (a new connection per
+    request, until the ephemeral ports run out). This client sends the same prepared request
+    bytes on ``clients`` persistent connections and reads each response (Content-Length or
+    chunked) before sending the next.
+    """
+    url = httpx.URL(base + scenario.path, params=scenario.params)
+    head = [f"GET {url.raw_path.decode('ascii')} HTTP/1.1", f"Host: {url.host}:{url.port}"]
+    head += [f"{k}: {v}" for k, v in scenario.headers.items()]
+    request = ("\r\n".join(head) + "\r\n\r\n").encode("ascii")
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    deadline = time.perf_counter() + seconds
+
+    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(request)
+        status_line = await reader.readline()
+        ok = status_line.split(b" ", 2)[1:2] == [b"200"]
+        length, chunked = 0, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+        if chunked:
+            while (size := int((await reader.readline()).split(b";")[0], 16)) > 0:
+                await reader.readexactly(size + 2)
+            await reader.readline()
+        else:
+            await reader.readexactly(length)
+        return ok
+
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        nonlocal errors
+        for _ in range(100):  # a refused connection counts as an error, then we try again
+            try:
+                return await asyncio.open_connection(url.host, url.port)
+            except OSError:
+                errors += 1
+                await asyncio.sleep(0.01)
+        raise SystemExit(f"{target}: cannot connect to {base}")
+
+    async def client() -> None:
+        nonlocal errors, issued
+        reader, writer = await connect()
+        try:
+            while time.perf_counter() < deadline and issued < max_requests:
+                issued += 1
+                started = time.perf_counter()
+                try:
+                    ok = await one(reader, writer)
+                except (OSError, ValueError, asyncio.IncompleteReadError):
+                    ok = False
+                    writer.close()
+                    reader, writer = await connect()
+                if ok:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors += 1
+        finally:
+            writer.close()
+
+    reader, writer = await connect()  # warm caches, and check the answer is a 200
+    if not await one(reader, writer):
+        raise SystemExit(f"{target} {scenario.name}: not a 200")
+    writer.close()
+    errors = 0
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    return _outcome(target, scenario, clients, elapsed, latencies, errors)
+
+
+def _outcome(
+    target: str,
+    scenario: Scenario,
+    clients: int,
+    elapsed: float,
+    latencies: list[float],
+    errors: int,
+) -> Outcome:
     ordered = sorted(latencies) or [0.0]
     return Outcome(
         target=target,
@@ -168,7 +260,7 @@ def run_ab(
     url = str(httpx.URL(base + scenario.path, params=scenario.params))
     headers = [f"{k}: {v}" for k, v in scenario.headers.items()]
     command = [
-        *("ab", "-k", "-q", "-c", str(clients), "-t", str(seconds), "-n", str(max_requests)),
+        *("ab", "-k", "-q", "-r", "-c", str(clients), "-t", str(seconds), "-n", str(max_requests)),
         *(arg for header in headers for arg in ("-H", header)),
         url,
     ]
@@ -218,10 +310,14 @@ def wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
     raise SystemExit(f"{url}: the server did not start in 120 s")
 
 
-def start_ours(store: Path, workers: int, timeout: float) -> tuple[subprocess.Popen[bytes], str]:
+def start_ours(
+    store: Path | None, workers: int, timeout: float
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``aifactories serve`` on the on-disk ``store``, or (None) on its in-memory store."""
     port = free_port()
+    source = ("--store", str(store)) if store is not None else ()
     command = [
-        *(sys.executable, "-m", "aifactories.cli", "serve", "--store", str(store)),
+        *(sys.executable, "-m", "aifactories.cli", "serve", *source),
         *("--port", str(port), "--workers", str(workers), "--timeout", str(timeout)),
         *("--log-level", "warning"),
     ]
@@ -275,55 +371,83 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="an exported store (default: export one)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="serve ours from its in-memory store (the closure cache, as 'serve' does by "
+        "default) instead of the exported on-disk store the peer reads",
+    )
+    parser.add_argument(
         "--client",
-        choices=("httpx", "ab"),
-        default="httpx",
-        help="load generator: httpx (Python, asyncio) or ApacheBench (apt-get install "
-        "apache2-utils), which needs far less CPU for the same load",
+        choices=("raw", "httpx", "ab"),
+        default="raw",
+        help="load generator: raw (HTTP/1.1 keep-alive on asyncio streams, light), httpx, or "
+        "ApacheBench (apt-get install apache2-utils; HTTP/1.0, so a new connection per "
+        "request to Oxigraph)",
     )
     args = parser.parse_args()
-    processes: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="aifactories-load-") as scratch:
-        try:
-            targets: list[tuple[str, str, list[Scenario]]] = []
-            store = args.store
-            if store is None and (args.peer or not args.url):
-                store = export_store(Path(scratch) / "store")
-            if args.url:
-                targets.append(("aifactories", loopback_only(args.url), ours()))
-            else:
-                process, url = start_ours(store, args.workers, args.timeout)
-                processes.append(process)
-                targets.append(("aifactories", url, ours()))
-            if args.peer:
-                process, url = start_peer(store, args.timeout)
-                processes.append(process)
-                targets.append(("oxigraph", url, peer()))
-            outcomes = run_all(targets, args)
-        finally:
-            for process in processes:
-                stop(process)
+        store = args.store
+        if store is None and (args.peer or not args.url):
+            store = export_store(Path(scratch) / "store")
+        targets: list[Target] = []
+        if args.url:
+            url = loopback_only(args.url)
+            targets.append(Target("aifactories", ours(), lambda: (None, url)))
+        else:
+            source = None if args.in_memory else store
+            targets.append(
+                Target(
+                    "aifactories",
+                    ours(),
+                    lambda: start_ours(source, args.workers, args.timeout),
+                )
+            )
+        if args.peer:
+            targets.append(Target("oxigraph", peer(), lambda: start_peer(store, args.timeout)))
+        outcomes = run_all(targets, args)
     if args.json:
         args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=2) + "\n")
 
 
-def run_all(targets: list[tuple[str, str, list[Scenario]]], args: argparse.Namespace) -> list:
+@dataclass(frozen=True)
+class Target:
+    """A server under test: its name, its questions, and how to start it (url only: running)."""
+
+    name: str
+    scenarios: list[Scenario]
+    start: Callable[[], tuple[subprocess.Popen[bytes] | None, str]]
+
+
+def run_all(targets: list[Target], args: argparse.Namespace) -> list[Outcome]:
+    """Each scenario on each target in turn, every measurement on a freshly started server.
+
+    A fresh server per measurement keeps one run's leftovers out of the next (and the peer,
+    oxigraph 0.5.13, was seen to exhaust its threads under long keep-alive load: it panics with
+    "failed to allocate an alternative stack").
+    """
     outcomes: list[Outcome] = []
-    names = list(dict.fromkeys(s.name for _, _, scenarios in targets for s in scenarios))
+    names = list(dict.fromkeys(s.name for t in targets for s in t.scenarios))
     for name in names:
         for clients in args.clients:
-            for target, base, scenarios in targets:
-                scenario = next((s for s in scenarios if s.name == name), None)
+            for target in targets:
+                scenario = next((s for s in target.scenarios if s.name == name), None)
                 if scenario is None:
                     continue
-                measure = (target, base, scenario, clients, args.seconds, args.max_requests)
-                if args.client == "ab":
-                    outcome = run_ab(*measure)
-                else:
-                    outcome = asyncio.run(run_scenario(*measure))
+                process, base = target.start()
+                try:
+                    measure = (target.name, base, scenario, clients, args.seconds)
+                    if args.client == "ab":
+                        outcome = run_ab(*measure, args.max_requests)
+                    elif args.client == "raw":
+                        outcome = asyncio.run(run_raw(*measure, args.max_requests))
+                    else:
+                        outcome = asyncio.run(run_scenario(*measure, args.max_requests))
+                finally:
+                    if process is not None:
+                        stop(process)
                 outcomes.append(outcome)
                 print(
-                    f"{target:12} {name}, {clients} clients: {outcome.throughput} req/s, "
+                    f"{target.name:12} {name}, {clients} clients: {outcome.throughput} req/s, "
                     f"p50 {outcome.p50_ms} ms, p95 {outcome.p95_ms} ms, max {outcome.max_ms} ms "
                     f"({outcome.requests} requests, {outcome.errors} errors, {outcome.seconds} s)",
                     flush=True,
