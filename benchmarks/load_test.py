@@ -68,6 +68,7 @@ class Outcome:
     p50_ms: float
     p95_ms: float
     max_ms: float
+    note: str = ""
 
 
 def ours() -> list[Scenario]:
@@ -197,11 +198,14 @@ async def run_raw(
             except OSError:
                 errors += 1
                 await asyncio.sleep(0.01)
-        raise SystemExit(f"{target}: cannot connect to {base}")
+        raise ConnectionError(f"{target}: cannot connect to {base}")
 
     async def client() -> None:
         nonlocal errors, issued
-        reader, writer = await connect()
+        try:
+            reader, writer = await connect()
+        except ConnectionError:
+            return  # the server is gone (counted in errors); the others stop the same way
         try:
             while time.perf_counter() < deadline and issued < max_requests:
                 issued += 1
@@ -211,7 +215,10 @@ async def run_raw(
                 except (OSError, ValueError, asyncio.IncompleteReadError):
                     ok = False
                     writer.close()
-                    reader, writer = await connect()
+                    try:
+                        reader, writer = await connect()
+                    except ConnectionError:
+                        return
                 if ok:
                     latencies.append(time.perf_counter() - started)
                 else:
@@ -442,6 +449,8 @@ def run_all(targets: list[Target], args: argparse.Namespace) -> list[Outcome]:
                         outcome = asyncio.run(run_raw(*measure, args.max_requests))
                     else:
                         outcome = asyncio.run(run_scenario(*measure, args.max_requests))
+                    if process is not None and process.poll() is not None:
+                        outcome.note = f"the server died during the run ({process.returncode})"
                 finally:
                     if process is not None:
                         stop(process)
@@ -449,7 +458,8 @@ def run_all(targets: list[Target], args: argparse.Namespace) -> list[Outcome]:
                 print(
                     f"{target.name:12} {name}, {clients} clients: {outcome.throughput} req/s, "
                     f"p50 {outcome.p50_ms} ms, p95 {outcome.p95_ms} ms, max {outcome.max_ms} ms "
-                    f"({outcome.requests} requests, {outcome.errors} errors, {outcome.seconds} s)",
+                    f"({outcome.requests} requests, {outcome.errors} errors, {outcome.seconds} s)"
+                    + (f" -- {outcome.note}" if outcome.note else ""),
                     flush=True,
                 )
     return outcomes
