@@ -15,6 +15,7 @@ Policy, the same on every engine and surface:
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -149,6 +150,7 @@ def check(text: str, *, prefixes: bool = True) -> Checked:
     return Checked(text, form, clause, PREFIX_IRIS if prefixes else {})
 
 
+@functools.lru_cache(maxsize=256)  # a stored query's text comes back on every request
 def dataset_clause(text: str) -> Dataset:
     """The graphs named by the query's FROM and FROM NAMED clauses (WHOLE_STORE without any).
 
