@@ -123,6 +123,9 @@ def create_app(
     routes = [
         Route("/", pages.home),
         Route("/network.svg", pages.network_picture),
+        Route("/map", pages.map_page),
+        Route("/search", pages.search_page),
+        Route("/api/search", pages.search_api),
         Route("/query", pages.query_page),
         Route("/sparql", protocol.sparql, methods=["GET", "POST"]),
         Route("/.well-known/void", protocol.void),

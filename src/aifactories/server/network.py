@@ -237,7 +237,7 @@ class Network:
         country = _pick(filters.country, self.country_options, "country")
         sector = _pick(filters.sector, self.sector_options, "sector")
         system_kind = _pick(filters.system_kind, self.system_kind_options, "system kind")
-        as_of = _as_of(filters.as_of)
+        as_of = parse_as_of(filters.as_of)
         out = []
         for row in self.rows:
             if country is not None and country not in {c.iri for c in row.countries}:
@@ -329,7 +329,8 @@ def _pick(value: str, options: Sequence[Option], what: str) -> URIRef | None:
     raise FilterError(f"unknown {what} {value!r}; choose one of: {valid}")
 
 
-def _as_of(value: str) -> dt.date | None:
+def parse_as_of(value: str) -> dt.date | None:
+    """The ``as_of`` filter as a date (None when empty); FilterError when malformed."""
     if not value:
         return None
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,14 +22,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from aifactories.errors import AIFactoriesError
 from aifactories.server import negotiation as neg
 from aifactories.server.linked_data import PropertyValues, Value
-from aifactories.server.network import FilterError, Filters, NodeRow
+from aifactories.server.geo import wave_order
+from aifactories.server.network import FilterError, Filters, NodeRow, parse_as_of
 from aifactories.server.responses import error_response, rdf_response, site_of
-from aifactories.server.site import Site
+from aifactories.server.site import Site, json_bytes
 from aifactories.server.worker import TRUNCATED_HEADER, DotTask, Reply, SparqlTask, StoredTask
 from aifactories.terms import curie
 
 #: What the query page asks the workers for: JSON results, or Turtle for graph results.
 PAGE_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+RESULTS_JSON = "application/sparql-results+json"
 
 
 def render(site: Site, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -43,21 +45,16 @@ def render(site: Site, name: str, status: int = 200, **context: Any) -> HTMLResp
 async def home(request: Request) -> Response:
     """Every AI Factory with country, host, systems and wave; filters; the network picture."""
     site = site_of(request)
-    qp = request.query_params
-    filters = Filters(
-        country=qp.get("country", "").strip(),
-        sector=qp.get("sector", "").strip(),
-        system_kind=qp.get("system_kind", "").strip(),
-        as_of=qp.get("as_of", "").strip(),
-    )
+    filters = _filters(request)
     try:
-        rows = site.network.select(filters)
-    except FilterError as exc:
-        return error_response(request, 400, str(exc))
+        rows = await select_rows(site, filters)
+    except PageError as exc:
+        return error_response(request, exc.status, str(exc))
     svg, note = await network_svg(site, rows)
     return render(
         site,
         "home.html",
+        active="home",
         filters=filters,
         factories=[r for r in rows if r.kind == "factory"],
         antennas=[r for r in rows if r.kind == "antenna"],
@@ -69,21 +66,93 @@ async def home(request: Request) -> Response:
     )
 
 
+class PageError(Exception):
+    """A request a page cannot answer: the status and a one-line message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _filters(request: Request) -> Filters:
+    qp = request.query_params
+    return Filters(
+        country=qp.get("country", "").strip(),
+        sector=qp.get("sector", "").strip(),
+        system_kind=qp.get("system_kind", "").strip(),
+        as_of=qp.get("as_of", "").strip(),
+    )
+
+
+#: The stored queries that answer "as of a date", and the variable holding the node.
+AS_OF_QUERIES = (("factories-as-of", "factory"), ("antennas-as-of", "antenna"))
+
+
+async def selected_as_of(site: Site, date: str) -> set[str]:
+    """IRIs of the factories and antennas selected on or before ``date``.
+
+    Asked of the stored queries 011 and 018 through the worker pool, so the page shows exactly
+    what ``aifactories query factories-as-of --param date=...`` answers.
+    """
+    out: set[str] = set()
+    for name, var in AS_OF_QUERIES:
+        reply = await site.pool.submit(
+            StoredTask(name, (("date", date),), RESULTS_JSON, (), site.settings.row_cap)
+        )
+        if reply.error is not None:
+            raise PageError(reply.status, reply.error)
+        data = json.loads(reply.body)
+        out |= {b[var]["value"] for b in data["results"]["bindings"] if var in b}
+    return out
+
+
+async def select_rows(site: Site, filters: Filters) -> list[NodeRow]:
+    """The network rows passing ``filters``; the date through the stored queries."""
+    try:
+        rows = site.network.select(replace(filters, as_of=""))
+        as_of = parse_as_of(filters.as_of)
+    except FilterError as exc:
+        raise PageError(400, str(exc)) from None
+    if as_of is None:
+        return rows
+    selected = await selected_as_of(site, as_of.isoformat())
+    return [r for r in rows if str(r.ref.iri) in selected]
+
+
 async def network_picture(request: Request) -> Response:
     """The network picture alone, as an SVG document (same filters as the home page)."""
     site = site_of(request)
-    qp = request.query_params
-    filters = Filters(
-        qp.get("country", ""), qp.get("sector", ""), qp.get("system_kind", ""), qp.get("as_of", "")
-    )
     try:
-        rows = site.network.select(filters)
-    except FilterError as exc:
-        return error_response(request, 400, str(exc))
+        rows = await select_rows(site, _filters(request))
+    except PageError as exc:
+        return error_response(request, exc.status, str(exc))
     svg, note = await network_svg(site, rows, inline=False)
     if svg is None:
         return error_response(request, 503, note or "the network picture is not available")
     return Response(svg, media_type="image/svg+xml; charset=utf-8")
+
+
+async def map_page(request: Request) -> Response:
+    """The map of Europe: every node at its city, coloured by wave, as of a date."""
+    site = site_of(request)
+    filters = _filters(request)
+    try:
+        rows = await select_rows(site, filters)
+    except PageError as exc:
+        return error_response(request, exc.status, str(exc))
+    drawing = site.europe.draw(rows, wave_order(site.network.rows))
+    return render(
+        site,
+        "map.html",
+        active="map",
+        filters=filters,
+        drawing=drawing,
+        factories=sum(1 for m in drawing.markers if m.kind == "factory"),
+        antennas=sum(1 for m in drawing.markers if m.kind == "antenna"),
+        missing=[r for r in rows if r.ref.iri not in {m.ref.iri for m in drawing.markers}],
+        dates=site.network.as_of_options,
+        href=site.linked.href,
+    )
 
 
 async def network_svg(
@@ -123,13 +192,53 @@ def _svg_problem(reply: Reply) -> str:
     if reply.status == 501:
         return (
             "The network picture needs graphviz's dot program, which is not installed on "
-            "this server; the table below lists the same network."
+            "this server; the tables above list the same network."
         )
     return f"The network picture could not be drawn ({reply.error})."
 
 
 def _qs(params: dict[str, str]) -> str:
     return "?" + urlencode(params) if params else ""
+
+
+# --- search ------------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 50
+
+
+def _search(request: Request) -> tuple[str, int, list[dict[str, str]]] | Response:
+    site = site_of(request)
+    query = request.query_params.get("q", "").strip()
+    try:
+        limit = int(request.query_params.get("limit", "20"))
+    except ValueError:
+        return error_response(request, 400, "limit must be a whole number")
+    if len(query) > 200:
+        return error_response(request, 400, "the search text is longer than 200 characters")
+    limit = min(max(limit, 1), SEARCH_LIMIT)
+    hits = site.search.search(query, limit) if query else []
+    return query, limit, [h.as_dict(site.linked.href(h.iri) or str(h.iri)) for h in hits]
+
+
+async def search_api(request: Request) -> Response:
+    """``/api/search?q=...&limit=...``: entities by label, acronym, alternative or native name."""
+    found = _search(request)
+    if isinstance(found, Response):
+        return found
+    query, limit, results = found
+    body = {"query": query, "limit": limit, "results": results}
+    return Response(json_bytes(body), media_type="application/json")
+
+
+async def search_page(request: Request) -> Response:
+    """The search results as a page (the header's search box without JavaScript)."""
+    found = _search(request)
+    if isinstance(found, Response):
+        return found
+    query, _, results = found
+    return render(
+        site_of(request), "search.html", active="search", search_query=query, results=results
+    )
 
 
 # --- the query page --------------------------------------------------------------------------

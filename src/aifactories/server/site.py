@@ -24,9 +24,11 @@ from rdflib import Dataset, Graph
 
 from aifactories import __version__
 from aifactories.graph import KnowledgeGraph
+from aifactories.search import SearchIndex
 from aifactories.namespaces import BASE
 from aifactories.server import negotiation as neg
 from aifactories.server.descriptions import Descriptions
+from aifactories.server.geo import EuropeMap
 from aifactories.server.linked_data import LinkedData
 from aifactories.server.network import Network
 from aifactories.server.pool import QueryPool
@@ -90,6 +92,8 @@ class Site:
         self.catalogue = catalogue
         self.linked = LinkedData(kg.union, kg.asserted, settings.base_iri, settings.root_path)
         self.network = Network(kg.union)
+        self.europe = EuropeMap(kg.union)
+        self.search = SearchIndex(kg.union)
         self.descriptions = Descriptions(kg.union, kg.asserted, kg.inferred, TITLE)
         self.store: ox.Store | None = None
         self.dataset: Dataset | None = None
