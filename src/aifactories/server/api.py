@@ -130,6 +130,28 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                 },
             }
         },
+        "/api/search": {
+            "get": {
+                "operationId": "search",
+                "summary": "Find entities by label, acronym, alternative or native name",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Matches, best first: iri, curie, label, kind, matched, page",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "400": error,
+                },
+            }
+        },
         "/sparql": {
             "get": {
                 "operationId": "sparqlQuery",

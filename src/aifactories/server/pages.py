@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from aifactories.errors import AIFactoriesError
 from aifactories.server import negotiation as neg
+from aifactories.server import timeline
 from aifactories.server.linked_data import PropertyValues, Value
 from aifactories.server.geo import wave_order
 from aifactories.server.network import FilterError, Filters, NodeRow, parse_as_of
@@ -201,6 +202,38 @@ def _qs(params: dict[str, str]) -> str:
     return "?" + urlencode(params) if params else ""
 
 
+async def stored_rows(site: Site, name: str, values: dict[str, str] | None = None) -> list[dict]:
+    """The SPARQL JSON bindings of a stored query, run through the worker pool."""
+    params = tuple((values or {}).items())
+    reply = await site.pool.submit(
+        StoredTask(name, params, RESULTS_JSON, (), site.settings.row_cap)
+    )
+    if reply.error is not None:
+        raise PageError(reply.status, reply.error)
+    return list(json.loads(reply.body)["results"]["bindings"])
+
+
+async def timeline_page(request: Request) -> Response:
+    """Selections, kick-offs, inaugurations and plans by year (stored query 020)."""
+    site = site_of(request)
+    try:
+        rows = await stored_rows(site, "network-timeline")
+    except PageError as exc:
+        return error_response(request, exc.status, str(exc))
+    items = timeline.build(rows, site.kg.union, site.linked.href)
+    years: dict[str, list[timeline.Item]] = {}
+    for item in items:
+        years.setdefault(item.year, []).append(item)
+    return render(
+        site,
+        "timeline.html",
+        active="timeline",
+        years=years,
+        disputed=sum(1 for i in items if i.disputed),
+        href=site.linked.href,
+    )
+
+
 # --- search ------------------------------------------------------------------------------------
 
 SEARCH_LIMIT = 50
@@ -239,6 +272,11 @@ async def search_page(request: Request) -> Response:
     return render(
         site_of(request), "search.html", active="search", search_query=query, results=results
     )
+
+
+async def api_page(request: Request) -> Response:
+    """The REST API, readable: Swagger UI (bundled) on the OpenAPI document."""
+    return render(site_of(request), "api.html", active="api")
 
 
 # --- the query page --------------------------------------------------------------------------

@@ -1,0 +1,18 @@
+/* The API page: Swagger UI (bundled) on this server's OpenAPI document; no other host. */
+(function () {
+  "use strict";
+  var root = document.getElementById("swagger-ui");
+  if (!root || typeof window.SwaggerUIBundle === "undefined") return;
+  var fallback = document.getElementById("api-fallback");
+  if (fallback) fallback.hidden = true;
+  window.SwaggerUIBundle({
+    url: root.getAttribute("data-spec"),
+    domNode: root,
+    validatorUrl: null,
+    deepLinking: true,
+    docExpansion: "list",
+    defaultModelsExpandDepth: 0,
+    tryItOutEnabled: true,
+    syntaxHighlight: { activated: false }
+  });
+})();
