@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 AIF = "https://w3id.org/aifactories/ontology#"
 PLACE = "https://w3id.org/aifactories/id/place/"
 
-#: Towns below GeoNames' 15,000 threshold: (URL of the page, its title, lat, long) as the page states.
+#: Towns below GeoNames' 15,000 threshold: (page URL, title, lat, long) as the page states.
 PAGES: dict[str, tuple[str, str, tuple[int, int, int], tuple[int, int, int]]] = {
     "bissen": (
         "https://de.wikipedia.org/wiki/Bissen",
@@ -82,8 +82,8 @@ def main() -> int:
             url, title, lat, lon = PAGES[slug]
             src = source_slug(url)
             blocks.append(
-                f"place:{slug}\n    schema:latitude {dms(*lat)} ;\n    schema:longitude {dms(*lon)} ;\n"
-                f"    dcterms:source src:{src} ."
+                f"place:{slug}\n    schema:latitude {dms(*lat)} ;\n"
+                f"    schema:longitude {dms(*lon)} ;\n    dcterms:source src:{src} ."
             )
             sources.append((src, title, url, "weak" if "phantis" in url else "press"))
             continue
@@ -93,7 +93,9 @@ def main() -> int:
             if c["countrycode"] == iso
         ]
         if len(found) != 1:
-            print(f"{slug}: {len(found)} GeoNames matches in {iso}; add it to PAGES", file=sys.stderr)
+            print(
+                f"{slug}: {len(found)} GeoNames matches in {iso}; add it to PAGES", file=sys.stderr
+            )
             return 1
         hit = found[0]
         url = f"https://sws.geonames.org/{hit['geonameid']}/"

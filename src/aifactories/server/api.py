@@ -145,7 +145,7 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {
-                        "description": "Matches, best first: iri, curie, label, kind, matched, page",
+                        "description": "Matches, best first (iri, curie, label, kind, page)",
                         "content": {"application/json": {"schema": {"type": "object"}}},
                     },
                     "400": error,

@@ -125,6 +125,8 @@ def create_app(
         Route("/network.svg", pages.network_picture),
         Route("/map", pages.map_page),
         Route("/timeline", pages.timeline_page),
+        Route("/questions", pages.questions_page),
+        Route("/queries/{name}.rq", pages.query_text),
         Route("/search", pages.search_page),
         Route("/api/search", pages.search_api),
         Route("/api", pages.api_page),

@@ -83,9 +83,7 @@ def _project(lon: float, lat: float) -> tuple[float, float]:
         )
     )
     x = k * math.cos(phi) * math.sin(lam - LON0)
-    y = k * (
-        math.cos(LAT0) * math.sin(phi) - math.sin(LAT0) * math.cos(phi) * math.cos(lam - LON0)
-    )
+    y = k * (math.cos(LAT0) * math.sin(phi) - math.sin(LAT0) * math.cos(phi) * math.cos(lam - LON0))
     return x, -y
 
 
@@ -136,9 +134,10 @@ class EuropeMap:
         paths: list[tuple[str, str]] = []
         self.centres: dict[str, tuple[float, float]] = {}
         for geometry in topology["objects"]["countries"]["geometries"]:
-            polygons = {"Polygon": [geometry.get("arcs", [])], "MultiPolygon": geometry.get("arcs", [])}.get(
-                geometry.get("type", ""), []
-            )
+            polygons = {
+                "Polygon": [geometry.get("arcs", [])],
+                "MultiPolygon": geometry.get("arcs", []),
+            }.get(geometry.get("type", ""), [])
             d, largest = [], (0.0, (0.0, 0.0))
             for polygon in polygons:
                 for i, ring in enumerate(decode(polygon)):

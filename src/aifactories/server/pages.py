@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from aifactories.errors import AIFactoriesError
 from aifactories.server import negotiation as neg
 from aifactories.server import timeline
-from aifactories.server.linked_data import PropertyValues, Value
 from aifactories.server.geo import wave_order
+from aifactories.server.linked_data import PropertyValues, Value
 from aifactories.server.network import FilterError, Filters, NodeRow, parse_as_of
 from aifactories.server.responses import error_response, rdf_response, site_of
 from aifactories.server.site import Site, json_bytes
@@ -232,6 +232,65 @@ async def timeline_page(request: Request) -> Response:
         disputed=sum(1 for i in items if i.disputed),
         href=site.linked.href,
     )
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question in words and the stored query that answers it."""
+
+    text: str
+    query: Any
+    example: dict[str, str]
+
+
+#: Example values for parameters that have no default, by type (the date of the last selection).
+_EXAMPLES = {"xsd:date": "2025-10-31"}
+
+
+def questions(catalogue: Any) -> dict[str, list[Question]]:
+    """The stored queries' questions, grouped by topic (each query's first tag).
+
+    A query's description opens with the question it answers ("Which AI Factories ...?"); the
+    summary stands in where it does not.
+    """
+    groups: dict[str, list[Question]] = {}
+    for q in catalogue or []:
+        text = q.description.strip()
+        question = text[: text.index("?") + 1] if "?" in text else q.summary
+        example = {p.name: p.default or _EXAMPLES.get(p.type_curie, "") for p in q.params}
+        example = {k: v for k, v in example.items() if v}
+        topic = q.tags[0] if q.tags else "other"
+        groups.setdefault(topic, []).append(Question(" ".join(question.split()), q, example))
+    return dict(sorted(groups.items()))
+
+
+async def questions_page(request: Request) -> Response:
+    """The questions the graph answers, in words, each one click from its answer and SPARQL."""
+    site = site_of(request)
+    return render(
+        site,
+        "questions.html",
+        active="questions",
+        groups=questions(site.catalogue),
+        answer_link=lambda q: (
+            f"{site.settings.root_path}/query?"
+            + urlencode({"name": q.query.name, **q.example})
+            + "#results-heading"
+        ),
+    )
+
+
+async def query_text(request: Request) -> Response:
+    """A stored query's file, as text (``/queries/<name>.rq``)."""
+    site = site_of(request)
+    name = request.path_params["name"]
+    try:
+        stored = site.catalogue.get(name) if site.catalogue is not None else None
+    except AIFactoriesError as exc:
+        return error_response(request, 404, str(exc))
+    if stored is None:
+        return error_response(request, 404, "no stored queries are loaded")
+    return Response(stored.text, media_type="application/sparql-query; charset=utf-8")
 
 
 # --- search ------------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from rdflib import Dataset, Graph
 
 from aifactories import __version__
 from aifactories.graph import KnowledgeGraph
-from aifactories.search import SearchIndex
 from aifactories.namespaces import BASE
+from aifactories.search import SearchIndex
 from aifactories.server import negotiation as neg
 from aifactories.server.descriptions import Descriptions
 from aifactories.server.geo import EuropeMap
