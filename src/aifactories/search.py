@@ -59,10 +59,8 @@ class SearchIndex:
             for s, o in graph.subject_objects(prop):
                 if not isinstance(s, URIRef) or not isinstance(o, Literal) or s in skip:
                     continue
-                if (
-                    (s, RDF.type, OWL.Class) in graph
-                    or (isinstance(s, URIRef)
-                    and _is_property(graph, s))
+                if (s, RDF.type, OWL.Class) in graph or (
+                    isinstance(s, URIRef) and _is_property(graph, s)
                 ):
                     continue
                 name = str(o).strip()

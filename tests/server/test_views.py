@@ -39,7 +39,8 @@ def test_map_puts_jaif_at_juelich_and_links_antennas(client: httpx.Client) -> No
     # every antenna with a linked factory draws a line to it
     assert html.count('<line class="link"') >= 13
     # the country-only nodes are marked as such, not placed at an invented city
-    assert re.search(r'class="node factory w1 approx" [^>]*aria-label="AI Factory France, France"', html)
+    france = r'class="node factory w1 approx" [^>]*aria-label="AI Factory France, France"'
+    assert re.search(france, html)
 
 
 def test_map_refuses_a_malformed_date(client: httpx.Client) -> None:
@@ -96,7 +97,7 @@ def test_timeline_shows_a_disputed_estimate_as_a_range_with_both_sources(
 def test_questions_page_links_every_stored_query(client: httpx.Client) -> None:
     html = client.get("/questions").text
     catalogue = client.get("/api/queries").json()
-    names = [q["name"] for q in (catalogue["queries"] if "queries" in catalogue else catalogue)]
+    names = [q["name"] for q in catalogue.get("queries", catalogue)]
     for name in names:
         assert f"/queries/{name}.rq" in html
     assert "Which AI Factories run on (or will run on) an exascale supercomputer" in html
