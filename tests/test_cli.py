@@ -56,7 +56,8 @@ def test_format_choices_match_the_library() -> None:
 def test_validate_shipped_data(kg: KnowledgeGraph) -> None:
     result = invoke("validate")
     assert result.exit_code == 0, result.output
-    assert "conforms" in result.stderr
+    # results and verdict on one stream (standard output), the verdict last
+    assert result.stdout.strip().splitlines()[-1].startswith("conforms")
 
 
 def test_validate_syntax_error_names_file_and_line(tmp_path: Path) -> None:
@@ -104,7 +105,44 @@ def test_validate_reports_violations(tmp_path: Path) -> None:
         r'bad\.ttl:8: factory:test-bad \(Test factory\): aif:selectionDate = "12 March 2025": \S'
     )
     assert any(line.search(out) for out in result.stdout.splitlines()), result.stdout
-    assert "does not conform" in result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("does not conform")
+
+
+def test_validate_json_for_ci(kg: KnowledgeGraph) -> None:
+    result = invoke("validate", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["conforms"] is True and document["violations"] == 0
+    assert len(document["results"]) == document["warnings"]
+
+
+def test_help_summaries_are_whole_sentences() -> None:
+    result = invoke("--help")
+    commands = result.stdout[result.stdout.index("Commands:") :]
+    assert "..." not in commands
+    # every summary ends a sentence (wrapped lines are joined first)
+    entries = re.split(r"\n  (?=\S)", " ".join(commands.split("\n", 1)[1].split("\n    ")))
+    for entry in entries:
+        assert " ".join(entry.split()).endswith("."), entry
+
+
+def test_validate_help_names_the_bundled_shapes() -> None:
+    text = " ".join(invoke("validate", "--help").stdout.split())
+    assert "the shapes shipped with the package" in text
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke("serve", "--port", str(port))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: port {port} on 127.0.0.1 is already in use; choose another with --port"
+    )
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -129,8 +167,14 @@ def test_export_quads_to_file(kg: KnowledgeGraph, tmp_path: Path) -> None:
 def test_export_errors(tmp_path: Path) -> None:
     result = invoke("export", "-o", str(tmp_path / "missing" / "kg.ttl"))
     assert result.exit_code == 2 and "does not exist" in result.stderr
+    result = invoke("export", "--format", "n3x")
+    assert result.exit_code == 2 and "n3x" in result.stderr
+
+
+def test_export_accepts_ttl_for_turtle(kg: KnowledgeGraph) -> None:
     result = invoke("export", "--format", "ttl")
-    assert result.exit_code == 2 and "ttl" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert len(Graph().parse(data=result.stdout, format="turtle")) == len(kg.asserted)
 
 
 # --- stats, describe ----------------------------------------------------------------------------

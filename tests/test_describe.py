@@ -97,3 +97,29 @@ def test_describe_text_and_json(kg: KnowledgeGraph) -> None:
 def test_describe_unknown(kg: KnowledgeGraph) -> None:
     with pytest.raises(TermLookupError, match=r"closest matches: .*factory:jaif"):
         describe(kg, "JAIFF")
+
+
+# --- values as people read them (aifactories.entity, shared with the entity pages) --------------
+
+
+def test_describe_reads_amounts_performance_and_estimates(kg: KnowledgeGraph) -> None:
+    from aifactories.describe import describe, format_description
+
+    text = format_description(describe(kg, "JUPITER"), kg.union)
+    # EuroHPC JU: the system costs EUR 500 million; 1 exaflop/s double precision (FP64)
+    assert "aif:investment        EUR 500 million  [value:jupiter-investment-eurohpc]" in text
+    assert "1 EFlop/s (FP64 peak)" in text
+    assert "5 September 2025" in text  # the inauguration date, as people read it
+    text = format_description(describe(kg, "Alice Recoque"), kg.union)
+    # the seed says 2026; IT for Business says not before 2027: both kept
+    assert "= 2026 (planned; stated 12 March 2025)" in text
+    assert "= not before 2027 (planned)" in text
+
+
+def test_describe_folds_inferred_alignments(kg: KnowledgeGraph) -> None:
+    from aifactories.describe import describe, format_description
+
+    text = format_description(describe(kg, "JUPITER"), kg.union)
+    facts = text[text.index("facts:") : text.index("referred to by:")]
+    assert "schema:containedInPlace" not in facts
+    assert "place:juelich (Jülich) [inferred]" in facts

@@ -41,7 +41,31 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """A group whose command list shows each command's first sentence whole (click cuts it)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            rows.append((name, summary(cmd)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def summary(cmd: click.Command) -> str:
+    """A command's summary: its short_help, else the first sentence of its help, whole."""
+    if cmd.short_help:
+        return cmd.short_help
+    text = " ".join((cmd.help or "").split("\n\n", 1)[0].split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aifactories-kg")
 @click.option(
     "--reasoner",
@@ -70,33 +94,54 @@ EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld", "xml")
     "--shapes",
     "shapes_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SHACL shapes file [default: ontology/shapes.ttl].",
+    help="SHACL shapes file [default: the shapes shipped with the package, ontology/shapes.ttl].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="table: one line per result, then the verdict; json: one document (for CI).",
 )
 @user_errors
-def validate(paths: tuple[Path, ...], shapes_path: Path | None) -> None:
+def validate(paths: tuple[Path, ...], shapes_path: Path | None, fmt: str) -> None:
     """Validate the project data plus PATHS (Turtle files or folders) against the SHACL shapes.
 
     The OWL RL closure is computed first, so shapes see inferred facts. Prints one line per
-    result (file:line: focus: property = value: message). Exit status: 0 when the data conforms
-    (warnings are shown but do not fail), 1 on violations, 2 on bad input.
+    result (file:line: focus: property = value: message), then the verdict, all on standard
+    output. Exit status: 0 when the data conforms (warnings are shown but do not fail), 1 on
+    violations, 2 on bad input.
     """
     from aifactories.validation import format_result, validate_project
 
     report = validate_project(paths, shapes_path=shapes_path)
-    for problem in report.inconsistencies:
-        click.echo(f"reasoner: {problem}")
-    for result in report.results:
-        click.echo(format_result(result, report.graph))
     violations = len(report.violations) + len(report.inconsistencies)
     warnings = len(report.warnings)
-    if report.conforms:
-        click.echo(f"conforms ({_plural(warnings, 'warning')})", err=True)
-        return
-    click.echo(
-        f"does not conform: {_plural(violations, 'violation')}, {_plural(warnings, 'warning')}",
-        err=True,
-    )
-    click.get_current_context().exit(1)
+    lines = [f"reasoner: {problem}" for problem in report.inconsistencies]
+    lines += [format_result(result, report.graph) for result in report.results]
+    if fmt == "json":
+        import json
+
+        document = {
+            "conforms": report.conforms,
+            "violations": violations,
+            "warnings": warnings,
+            "results": lines,
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        for line in lines:
+            click.echo(line)
+        if report.conforms:
+            click.echo(f"conforms ({_plural(warnings, 'warning')})")
+        else:
+            click.echo(
+                f"does not conform: {_plural(violations, 'violation')}, "
+                f"{_plural(warnings, 'warning')}"
+            )
+    if not report.conforms:
+        click.get_current_context().exit(1)
 
 
 def _plural(n: int, word: str) -> str:
@@ -105,7 +150,12 @@ def _plural(n: int, word: str) -> str:
 
 @main.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice((*EXPORT_FORMATS, "ttl")),
+    default="turtle",
+    show_default=True,
+    help="ttl is turtle.",
 )
 @click.option(
     "--inferred", is_flag=True, help="Include the inferred triples (the union queries run on)."
@@ -126,9 +176,12 @@ def export(fmt: str, inferred: bool, output: Path | None) -> None:
     from aifactories import exports
     from aifactories.graph import load
 
+    fmt = "turtle" if fmt == "ttl" else fmt
     data = exports.export(load(reason=inferred), fmt, inferred=inferred, output=output)
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        stdout = sys.stdout.buffer
+        stdout.write(data)
+        stdout.flush()
     else:
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
 
@@ -156,7 +209,7 @@ def stats(fmt: str) -> None:
 @main.command()
 @click.argument("term")
 @click.option(
-    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
 )
 @user_errors
 def describe(term: str, fmt: str) -> None:
@@ -402,6 +455,7 @@ def serve(
 
     if not base_iri.endswith(("/", "#")):
         raise UserError(f"--base-iri must end with '/': {base_iri!r}")
+    _check_port(host, port)
     settings = Settings(
         base_iri=base_iri,
         timeout=timeout,
@@ -437,6 +491,24 @@ def serve(
     code = supervise(app, processes=workers, timeout_graceful_shutdown=timeout + 1, **config)
     if code:
         raise SystemExit(code)
+
+
+def _check_port(host: str, port: int) -> None:
+    """UserError (one line, exit 2) when ``host:port`` cannot be bound, before loading."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UserError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            reason = "is already in use" if exc.errno == 98 else f"cannot be bound: {exc.strerror}"
+            raise UserError(f"port {port} on {host} {reason}; choose another with --port") from None
 
 
 # --- load: warm the cache, or write an on-disk store --------------------------------------

@@ -10,18 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
+from aifactories.entity import fold_alignments, human_date, qualified_about, read_value
 from aifactories.graph import KnowledgeGraph
 from aifactories.namespaces import AIF, SCHEMA
 from aifactories.terms import curie, label, resolve, show
 
 #: Classes outside our namespace worth counting: qualified memberships and the concept schemes.
 EXTRA_CLASSES: tuple[URIRef, ...] = (ORG.Membership, SKOS.ConceptScheme)
-
-#: Classes of the qualified nodes (memberships, usages, values) whose facts ``describe`` expands.
-QUALIFIED_CLASSES: tuple[URIRef, ...] = (ORG.Membership, AIF.SystemUsage, AIF.QualifiedValue)
 
 
 # --- stats ------------------------------------------------------------------------------------
@@ -199,20 +197,22 @@ def describe(kg: KnowledgeGraph, term: str) -> Description:
     def inferred(s: Node, p: Node, o: Node) -> bool:
         return (s, p, o) in kg.inferred
 
-    qualified_nodes = [
-        n
-        for n in dict.fromkeys([*union.objects(entity, None), *union.subjects(None, entity)])
-        if n != entity and any((n, RDF.type, c) in union for c in QUALIFIED_CLASSES)
-    ]
+    qualified_nodes = qualified_about(union, entity)
     types = [
         Fact(RDF.type, o, inferred(entity, RDF.type, o))
         for o in sorted(union.objects(entity, RDF.type))
     ]
-    outgoing = _sorted(
-        Fact(p, o, inferred(entity, p, o))
-        for p, o in union.predicate_objects(entity)
-        if p not in (RDF.type, DCTERMS.source) and isinstance(p, URIRef)
-    )
+    # inferred alignments (schema:containedInPlace ...) fold into the property they mirror
+    kept = {
+        (f.prop, v)
+        for f in fold_alignments(
+            (p, o)
+            for p, o in union.predicate_objects(entity)
+            if p not in (RDF.type, DCTERMS.source) and isinstance(p, URIRef)
+        )
+        for v in f.values
+    }
+    outgoing = _sorted(Fact(p, o, inferred(entity, p, o)) for p, o in kept)
     incoming = _sorted(
         Fact(p, s, inferred(s, p, entity))
         for s, p in union.subject_predicates(entity)
@@ -232,7 +232,7 @@ def describe(kg: KnowledgeGraph, term: str) -> Description:
             ),
             sources=sorted(union.objects(n, DCTERMS.source)),
         )
-        for n in sorted(qualified_nodes, key=str)
+        for n in qualified_nodes
     ]
     return Description(
         entity=entity,
@@ -268,6 +268,9 @@ def format_description(d: Description, graph: Graph) -> str:
         for q in d.qualified:
             kinds = ", ".join(curie(t) for t in q.types)
             lines.append(f"  {show(q.node, graph)}" + (f"  ({kinds})" if kinds else ""))
+            reading = read_value(graph, q.node, _pointing(d, q.node))
+            if reading is not None:
+                lines.append(f"    = {reading.line()}")
             lines += _fact_lines(q.facts, graph, "    ")
             lines.append("    sources: " + (", ".join(curie(s) for s in q.sources) or "NONE"))
     lines += ["", "sources of the entity: " + (", ".join(curie(s) for s in d.sources) or "NONE")]
@@ -285,11 +288,27 @@ def _fact_lines(facts: list[Fact], graph: Graph, indent: str) -> list[str]:
     if not facts:
         return []
     width = max(len(curie(f.predicate)) for f in facts)
-    return [
-        f"{indent}{curie(f.predicate).ljust(width)}  {' '.join(show(f.other, graph).split())}"
-        + (" [inferred]" if f.inferred else "")
-        for f in facts
-    ]
+    lines = []
+    for f in facts:
+        text = " ".join(show(f.other, graph).split())
+        reading = read_value(graph, f.other, f.predicate)
+        if reading is not None:
+            text = f"{reading.line()}  [{curie(f.other)}]"
+        elif isinstance(f.other, Literal) and f.other.datatype in _DATES:
+            text = f"{human_date(f.other)}  ({text})"
+        lines.append(
+            f"{indent}{curie(f.predicate).ljust(width)}  {text}"
+            + (" [inferred]" if f.inferred else "")
+        )
+    return lines
+
+
+_DATES = (XSD.date, XSD.gYearMonth)
+
+
+def _pointing(d: Description, node: Node) -> Node | None:
+    """The property by which the entity points at a qualified node (it says the precision)."""
+    return next((f.predicate for f in d.outgoing if f.other == node), None)
 
 
 def description_as_dict(d: Description, graph: Graph) -> dict[str, Any]:
@@ -323,6 +342,11 @@ def description_as_dict(d: Description, graph: Graph) -> dict[str, Any]:
         "qualified": [
             {
                 "node": term(q.node),
+                **(
+                    {"reads": r.line()}
+                    if (r := read_value(graph, q.node, _pointing(d, q.node))) is not None
+                    else {}
+                ),
                 "types": [curie(t) for t in q.types],
                 "facts": facts(q.facts, "object"),
                 "sources": [curie(s) for s in q.sources],

@@ -110,3 +110,15 @@ def test_api_page_bundles_swagger_ui(client: httpx.Client) -> None:
     assert 'data-spec="/api/openapi.json"' in html
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert "/api/search" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_entity_page_shows_values_with_their_sources(client: httpx.Client) -> None:
+    html = client.get("/id/system/jupiter").text
+    row = html[html.index(">investment<") :]
+    row = row[: row.index("</tr>")]
+    assert ">EUR 500 million</a>" in row
+    assert 'href="https://eurohpc-ju.europa.eu/' in row  # the source beside the value
+    assert '<time datetime="2025-09-05">5 September 2025</time>' in html
+    # schema:containedInPlace folds into "located in" instead of doubling the table
+    assert 'class="ext" title="schema:containedInPlace">' not in html  # no row of its own
+    assert "schema:containedInPlace</code>" in html and "(inferred alignment)" in html

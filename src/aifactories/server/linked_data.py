@@ -16,23 +16,19 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
+from aifactories.entity import (
+    fold_alignments,
+    human_date,
+    is_qualified,
+    qualified_about,
+    read_value,
+)
 from aifactories.namespaces import AIF, BASE, ONTOLOGY_IRI, SCHEMA, new_graph
 from aifactories.terms import curie, label
 
-#: Qualified statements whose sources count as sources of the entity they are about.
-QUALIFIED_CLASSES: frozenset[URIRef] = frozenset(
-    {
-        ORG.Membership,
-        AIF.SystemUsage,
-        AIF.QualifiedValue,
-        AIF.MonetaryAmount,
-        AIF.TimeEstimate,
-        AIF.Quantity,
-    }
-)
 #: Properties shown first on a page, in this order; the rest follow by label.
 FIRST_PROPERTIES: tuple[URIRef, ...] = (
     RDFS.label,
@@ -58,12 +54,17 @@ class Value:
     lang: str = ""  # language tag of a literal
     external: bool = False
     inferred: bool = False
+    detail: str = ""  # a qualified value's qualifiers ("planned; stated 12 March 2025")
+    sources: tuple[tuple[str, str], ...] = ()  # (short name, URL) of a qualified value's sources
+    iri: str = ""
+    when: str = ""  # a date literal's ISO form (the text is the date as people read it)
 
 
 @dataclass
 class PropertyValues:
     prop: Value
     values: list[Value] = field(default_factory=list)
+    also: list[Value] = field(default_factory=list)  # alignment properties folded into this one
 
 
 @dataclass(frozen=True)
@@ -193,14 +194,18 @@ class LinkedData:
             if term.datatype and term.datatype != XSD.string:
                 note = curie(term.datatype)
             is_url = term.datatype == XSD.anyURI or prop == SCHEMA.url
+            text, when = str(term), ""
+            if term.datatype in (XSD.date, XSD.gYearMonth, XSD.gYear):
+                text, when, note = human_date(term), str(term), ""
             return Value(
-                str(term),
+                text,
                 str(term) if is_url else None,
                 kind="literal",
                 note=note,
                 lang=term.language or "",
                 external=is_url,
                 inferred=inferred,
+                when=when,
             )
         if isinstance(term, BNode):
             return Value(
@@ -209,6 +214,11 @@ class LinkedData:
         href = self.href(term)
         short = curie(term)
         text = self.label_of(term) or (short if not short.startswith("<") else str(term))
+        detail, cited = "", ()
+        reading = read_value(self.union, term, prop) if is_qualified(self.union, term) else None
+        if reading is not None:
+            text, detail = reading.text, "; ".join(reading.qualifiers)
+            cited = tuple(self._cited(s) for s in reading.sources)
         return Value(
             text,
             href if href is not None else str(term),
@@ -216,7 +226,17 @@ class LinkedData:
             "iri",
             external=href is None,
             inferred=inferred,
+            detail=detail,
+            sources=cited,
+            iri=str(term),
         )
+
+    def _cited(self, source: Node) -> tuple[str, str]:
+        """A source as a value shows it: its web host (or label) and its URL (or page)."""
+        url = self.union.value(source, SCHEMA.url)
+        if url is not None:
+            return str(url).split("//", 1)[-1].split("/", 1)[0].removeprefix("www."), str(url)
+        return self.label_of(source) or curie(source), self.href(source) or str(source)
 
     def view(self, iri: URIRef) -> EntityView:
         """The entity page: label, types, properties, incoming links and sources."""
@@ -227,11 +247,15 @@ class LinkedData:
             if t not in (OWL.NamedIndividual,)
         ]
         by_prop: dict[Node, PropertyValues] = {}
-        for p, o in sorted(g.predicate_objects(iri), key=lambda po: (str(po[0]), str(po[1]))):
-            if p in (RDF.type, DCTERMS.source):
-                continue
-            entry = by_prop.setdefault(p, PropertyValues(self.value(p)))
-            entry.values.append(self.value(o, iri, p))
+        pairs = sorted(g.predicate_objects(iri), key=lambda po: (str(po[0]), str(po[1])))
+        for folded in fold_alignments(
+            (p, o) for p, o in pairs if p not in (RDF.type, DCTERMS.source)
+        ):
+            by_prop[folded.prop] = PropertyValues(
+                self.value(folded.prop),
+                [self.value(o, iri, folded.prop) for o in folded.values],
+                [self.value(a) for a in folded.also],
+            )
         properties = self._ordered(by_prop)
         incoming_by: dict[Node, PropertyValues] = {}
         count = 0
@@ -296,11 +320,4 @@ class LinkedData:
         return out
 
     def _qualified_about(self, iri: URIRef) -> Iterable[Node]:
-        g = self.union
-        seen: set[Node] = set()
-        for node in [*g.subjects(None, iri), *g.objects(iri, None)]:
-            if node in seen or node == iri:
-                continue
-            seen.add(node)
-            if any((node, RDF.type, c) in g for c in QUALIFIED_CLASSES):
-                yield node
+        return qualified_about(self.union, iri)
