@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -375,7 +376,7 @@ async def query_page(request: Request) -> Response:
         reply = await site.pool.submit(
             StoredTask(stored.name, tuple(values.items()), PAGE_ACCEPT, (), site.settings.row_cap)
         )
-        editor_text = stored.text
+        editor_text = bound_text(site, stored, values)
     elif free.strip():
         reply = await site.pool.submit(
             SparqlTask(query=free, accept=PAGE_ACCEPT, row_cap=site.settings.row_cap)
@@ -407,6 +408,32 @@ async def query_page(request: Request) -> Response:
         sort_link=lambda col, d: "?" + urlencode({**base_params, "sort": col, "dir": d}),
         downloads=downloads,
     )
+
+
+def bound_text(site: Site, stored: Any, values: dict[str, str]) -> str:
+    """The stored query's text with its parameters bound by a visible ``VALUES`` block.
+
+    Pressing Run in the editor then gives the rows the form gave; the user can change the
+    values there. Without parameters (or with values that do not bind) the text is unchanged.
+    """
+    if not stored.params:
+        return str(stored.text)
+    from aifactories.catalogue import bind_parameters, nt_term
+
+    try:
+        bound = bind_parameters(stored, values, site.kg.union)
+    except AIFactoriesError:
+        return str(stored.text)
+    if not bound:
+        return str(stored.text)
+    text = str(stored.text)
+    match = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
+    if match is None:
+        return text
+    names = " ".join(f"?_{name}" for name in bound)
+    terms = " ".join(nt_term(term) for term in bound.values())
+    block = f"\n  # the form's parameters: change them here\n  VALUES ({names}) {{ ({terms}) }}\n"
+    return text[: match.end()] + block + text[match.end() :]
 
 
 _DEFAULT_QUERY = """PREFIX aif: <https://w3id.org/aifactories/ontology#>

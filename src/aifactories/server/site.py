@@ -122,7 +122,9 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.templates.globals.update(root=settings.root_path, version=__version__, title=TITLE)
+        self.templates.globals.update(
+            root=settings.root_path, version=__version__, title=TITLE, base_iri=settings.base_iri
+        )
         self.static = load_static(HERE / "static")
         self.svg_cache: OrderedDict[str, bytes | str] = OrderedDict()
         self.pages: OrderedDict[tuple[str, str], tuple[bytes, str]] = OrderedDict()

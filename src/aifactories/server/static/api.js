@@ -9,10 +9,14 @@
     url: root.getAttribute("data-spec"),
     domNode: root,
     validatorUrl: null,
-    deepLinking: true,
+    deepLinking: false,
     docExpansion: "list",
     defaultModelsExpandDepth: 0,
     tryItOutEnabled: true,
-    syntaxHighlight: { activated: false }
+    syntaxHighlight: { activated: false },
+    onComplete: function () {
+      var servers = root.querySelector("#servers");
+      if (servers) servers.setAttribute("aria-label", "Server");
+    }
   });
 })();

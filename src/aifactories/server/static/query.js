@@ -26,4 +26,45 @@
     tab.setEndpoint(endpoint);
   }
   if (plain) plain.hidden = true;
+
+  // Result links: an IRI of this dataset opens its page on this server, in the same tab (not
+  // https://w3id.org/..., which is a different host and may not reach this copy).
+  var base = root.getAttribute("data-base");
+  var site = root.getAttribute("data-root") || "";
+  function local(href) {
+    if (base && href.indexOf(base) === 0) return site + "/" + href.slice(base.length);
+    return null;
+  }
+  function rewrite(scope) {
+    var links = scope.querySelectorAll(".yasr a[href]");
+    for (var i = 0; i < links.length; i++) {
+      var a = links[i];
+      var to = local(a.getAttribute("href"));
+      if (to) {
+        a.setAttribute("href", to);
+        a.removeAttribute("target");
+        a.removeAttribute("rel");
+      }
+    }
+  }
+  new MutationObserver(function () { rewrite(root); }).observe(root, { childList: true, subtree: true });
+  root.addEventListener("click", function (event) {
+    var a = event.target.closest ? event.target.closest(".yasr a[href]") : null;
+    if (!a) return;
+    var href = a.getAttribute("href");
+    var to = local(href) || (href.indexOf(site + "/") === 0 ? href : null);
+    if (to) {
+      // before YASR's own handler, which would open a new window
+      event.preventDefault();
+      event.stopPropagation();
+      window.location.href = to;
+    }
+  }, true);
+  // name the editor's fields for assistive technology
+  function label(selector, name) {
+    var field = root.querySelector(selector);
+    if (field && !field.getAttribute("aria-label")) field.setAttribute("aria-label", name);
+  }
+  label(".yasqe textarea", "SPARQL query");
+  label("input.autocomplete", "SPARQL endpoint");
 })();
