@@ -73,8 +73,8 @@ class KnowledgeGraphSession:
     """The loaded graph (parsed and reasoned over once) and the stored-query catalogue."""
 
     def __init__(self, kg: Any, engine: str = "oxigraph") -> None:
-        from aifactories.catalogue import load_catalogue
-        from aifactories.engines import open_engine
+        from aifactories.query.catalogue import load_catalogue
+        from aifactories.query.engines import open_engine
 
         self.kg = kg
         self.catalogue = load_catalogue()
@@ -87,18 +87,17 @@ class KnowledgeGraphSession:
     def query(self, name: str, **params: Any) -> Results:
         """Run the stored query ``name`` with keyword parameters (``date="2025-03-12"``,
         ``factory="JAIF"``); values are checked and bound as on the command line."""
-        from aifactories.catalogue import execute
+        from aifactories.query import run_stored
 
         stored = self.catalogue.get(name)
         values = {k: _param_text(v) for k, v in params.items()}
-        return _table(execute(stored, values, self._engine))
+        return _table(run_stored(stored, values, self._engine))
 
     def sparql(self, text: str) -> Results:
         """Run an ad-hoc SELECT query; the project's prefixes (aif:, rdfs:, ...) are declared."""
-        from aifactories.prefixes import PREFIX_IRIS
+        from aifactories.query import run
 
-        declared = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIX_IRIS.items())
-        return _table(self._engine.query(declared + text))
+        return _table(run(text, self._engine))
 
     def describe(self, term: str) -> Any:
         """Every fact about one entity (IRI, CURIE, label or acronym), as ``describe`` shows it."""
@@ -127,7 +126,7 @@ def open_graph(paths: Sequence[str] = (), *, engine: str = "oxigraph") -> Knowle
 
 
 def _table(result: Any) -> Results:
-    from aifactories.engines import to_rdflib
+    from aifactories.query.convert import to_rdflib
 
     if result.form != "SELECT":
         raise NotebookError(f"a {result.form} query gives no table; use aifactories sparql")

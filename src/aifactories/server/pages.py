@@ -418,10 +418,12 @@ def bound_text(site: Site, stored: Any, values: dict[str, str]) -> str:
     """
     if not stored.params:
         return str(stored.text)
-    from aifactories.catalogue import bind_parameters, nt_term
+    from aifactories.query.binding import bind
+    from aifactories.query.engines import OxigraphEngine, RdflibEngine
 
+    engine = OxigraphEngine(site.store) if site.store is not None else RdflibEngine(site.kg)
     try:
-        bound = bind_parameters(stored, values, site.kg.union)
+        bound = bind(stored, values, engine)
     except AIFactoriesError:
         return str(stored.text)
     if not bound:
@@ -431,7 +433,7 @@ def bound_text(site: Site, stored: Any, values: dict[str, str]) -> str:
     if match is None:
         return text
     names = " ".join(f"?_{name}" for name in bound)
-    terms = " ".join(nt_term(term) for term in bound.values())
+    terms = " ".join(str(term) for term in bound.values())  # N-Triples syntax
     block = f"\n  # the form's parameters: change them here\n  VALUES ({names}) {{ ({terms}) }}\n"
     return text[: match.end()] + block + text[match.end() :]
 
