@@ -17,6 +17,8 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Where a phone screenshot starts (the page's top otherwise).
+ANCHORS = {"map": "#europe-map", "entity": "#props-heading", "query": "#results-heading"}
 PAGES = {
     "home": "/?as_of=2025-03-12",
     "map": "/map?as_of=2025-10-31",
@@ -53,14 +55,18 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             for width, suffix in ((1280, ""), (390, "-390")):
-                ctx = browser.new_context(viewport={"width": width, "height": 900})
+                ctx = browser.new_context(
+                    viewport={"width": width, "height": 844 if width == 390 else 900}
+                )
                 page = ctx.new_page()
                 for name, path in PAGES.items():
                     if only and name not in only:
                         continue
                     page.goto(url + path)
                     page.wait_for_load_state("networkidle")
-                    page.screenshot(path=str(out / f"{name}{suffix}.png"), full_page=width == 390)
+                    if width == 390 and name in ANCHORS:
+                        page.locator(ANCHORS[name]).scroll_into_view_if_needed()
+                    page.screenshot(path=str(out / f"{name}{suffix}.png"))
                 ctx.close()
             browser.close()
     finally:
