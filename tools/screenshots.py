@@ -25,7 +25,6 @@ PAGES = {
     "timeline": "/timeline",
     "search": "/search?q=lumi",
     "entity": "/id/system/jupiter",
-    "factory": "/id/factory/jaif",
     "api": "/api",
     "query": "/query?name=factory-supercomputers&factory=JAIF",
     "questions": "/questions",

@@ -161,6 +161,13 @@ EXAMPLES = {
     "/static/{path:path}": "/static/style.css",
     "/health": "/health",
     "/favicon.ico": "/favicon.ico",
+    "/map": "/map?as_of=2025-03-12",
+    "/timeline": "/timeline",
+    "/questions": "/questions",
+    "/queries/{name}.rq": "/queries/factories.rq",
+    "/search": "/search?q=JAIF",
+    "/api/search": "/api/search?q=JAIF",
+    "/api": "/api",
 }
 
 
