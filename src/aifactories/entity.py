@@ -117,12 +117,9 @@ def read_value(graph: Graph, node: Node, prop: Node | None = None) -> Reading | 
             )
     elif AIF.Quantity in types:
         text = about + quantity(graph.value(node, SCHEMA.value), graph.value(node, SCHEMA.unitText))
-        if (
-            prop is not None
-            and prop in PRECISION
-            and "flop" in str(graph.value(node, SCHEMA.unitText)).casefold()
-        ):
-            qualifiers.append(PRECISION[prop])
+        precision = PRECISION.get(prop) if isinstance(prop, URIRef) else None
+        if precision and "flop" in str(graph.value(node, SCHEMA.unitText)).casefold():
+            qualifiers.append(precision)
     elif AIF.TimeEstimate in types:
         first = graph.value(node, AIF.estimatedDate) or graph.value(node, AIF.estimatedYear)
         until = graph.value(node, URIRef(_OWN + "estimatedUntil"))

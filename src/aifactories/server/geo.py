@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -87,7 +88,9 @@ def _project(lon: float, lat: float) -> tuple[float, float]:
     return x, -y
 
 
-def _decode(topology: dict) -> Callable[[list[int]], list[list[tuple[float, float]]]]:
+def _decode(
+    topology: dict[str, Any],
+) -> Callable[[list[list[int]]], list[list[tuple[float, float]]]]:
     """A function from a TopoJSON polygon (a list of ring arc lists) to rings of lon/lat."""
     (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
     arcs: list[list[tuple[float, float]]] = []
@@ -164,11 +167,13 @@ class EuropeMap:
         """The node's city and its position, or its country's centre; None when neither."""
         g = self.graph
         places = list(g.objects(node, AIF.locatedIn))
-        for city in sorted(p for p in places if (p, RDF.type, AIF.City) in g):
+        cities = [p for p in places if isinstance(p, URIRef) and (p, RDF.type, AIF.City) in g]
+        for city in sorted(cities, key=str):
             lat, lon = g.value(city, SCHEMA.latitude), g.value(city, SCHEMA.longitude)
             if isinstance(lat, Literal) and isinstance(lon, Literal):
                 return _label(g, city), self.xy(float(lon), float(lat)), True
-        for country in sorted(p for p in places if (p, RDF.type, AIF.Country) in g):
+        countries = [p for p in places if isinstance(p, URIRef) and (p, RDF.type, AIF.Country) in g]
+        for country in sorted(countries, key=str):
             name = _label(g, country)
             centre = self.centres.get(ALIASES.get(name, name))
             if centre is not None:

@@ -214,7 +214,8 @@ class LinkedData:
         href = self.href(term)
         short = curie(term)
         text = self.label_of(term) or (short if not short.startswith("<") else str(term))
-        detail, cited = "", ()
+        detail = ""
+        cited: tuple[tuple[str, str], ...] = ()
         reading = read_value(self.union, term, prop) if is_qualified(self.union, term) else None
         if reading is not None:
             text, detail = reading.text, "; ".join(reading.qualifiers)
@@ -249,7 +250,9 @@ class LinkedData:
         by_prop: dict[Node, PropertyValues] = {}
         pairs = sorted(g.predicate_objects(iri), key=lambda po: (str(po[0]), str(po[1])))
         for folded in fold_alignments(
-            (p, o) for p, o in pairs if p not in (RDF.type, DCTERMS.source)
+            (p, o)
+            for p, o in pairs
+            if isinstance(p, URIRef) and p not in (RDF.type, DCTERMS.source)
         ):
             by_prop[folded.prop] = PropertyValues(
                 self.value(folded.prop),

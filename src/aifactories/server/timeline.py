@@ -8,10 +8,12 @@ each claim with its own source, instead of two unrelated lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node
 
 from aifactories.namespaces import AIF, SCHEMA
 from aifactories.terms import label
@@ -72,7 +74,9 @@ class Item:
         return texts[0] if len(texts) == 1 else f"{texts[0]} – {texts[-1]}"
 
 
-def build(rows: list[dict[str, dict[str, str]]], graph: Graph, href) -> list[Item]:  # type: ignore[no-untyped-def]
+def build(
+    rows: list[dict[str, dict[str, str]]], graph: Graph, href: Callable[[Node], str | None]
+) -> list[Item]:
     """Items in date order from SPARQL JSON bindings of query 020."""
     items: dict[tuple[str, ...], Item] = {}
 
