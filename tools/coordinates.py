@@ -58,8 +58,14 @@ def source_slug(url: str) -> str:
     return host.replace(".", "-").lower() + "-" + hashlib.sha1(url.encode()).hexdigest()[:6]
 
 
+def decimal(x: float) -> str:
+    """Five decimals without trailing zeros: the canonical xsd:decimal form Oxigraph keeps."""
+    text = f"{x:.5f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def dms(d: int, m: int, s: int) -> str:
-    return f"{d + m / 60 + s / 3600:.5f}"
+    return decimal(d + m / 60 + s / 3600)
 
 
 def main() -> int:
@@ -101,8 +107,8 @@ def main() -> int:
         url = f"https://sws.geonames.org/{hit['geonameid']}/"
         src = source_slug(url)
         blocks.append(
-            f"place:{slug}\n    schema:latitude {hit['latitude']:.5f} ;\n"
-            f"    schema:longitude {hit['longitude']:.5f} ;\n"
+            f"place:{slug}\n    schema:latitude {decimal(hit['latitude'])} ;\n"
+            f"    schema:longitude {decimal(hit['longitude'])} ;\n"
             f"    skos:exactMatch <{url}> ;\n    dcterms:source src:{src} ."
         )
         sources.append((src, f"GeoNames: {hit['name']} ({hit['geonameid']})", url, "official"))
