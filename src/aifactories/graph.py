@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from aifactories import cache, prefixes, resources
 from aifactories.errors import DataSyntaxError, InputError
+from aifactories.progress import progress
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -362,7 +363,8 @@ def knowledge_graph(
             return _from_entry(entry, files, texts)
         except cache.CorruptCacheError as exc:
             cache.discard(key, exc)
-    kg = build(files, reason=True, reasoner=reasoner, texts=texts)
+    with progress(f"reading {len(files)} files and reasoning ({reasoner})"):
+        kg = build(files, reason=True, reasoner=reasoner, texts=texts)
     asserted, inferred = kg.triples
     body = ox.serialize(kg.quads(), format=ox.RdfFormat.N_QUADS) or b""
     meta = {

@@ -10,11 +10,9 @@ build never leaves a half-written store where a good one was.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ import pyoxigraph as ox
 
 from aifactories import prefixes
 from aifactories.errors import InputError
+from aifactories.progress import progress
 
 if TYPE_CHECKING:
     from aifactories.graph import KnowledgeGraph
@@ -54,41 +53,6 @@ class OpenStore:
             return True
         reasoner = self.meta.get("reasoner", "rules")
         return fingerprint(files, reasoner=reasoner) != self.meta.get("fingerprint")
-
-
-# --- Progress ------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on standard error when it is a terminal (rich); silent otherwise.
-
-    Yields ``advance(n)``. Without ``total`` the bar is a spinner with a running count.
-    """
-    if not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    try:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-    except ImportError:  # pragma: no cover - rich is a dependency; stay quiet without it
-        yield lambda n: None
-        return
-    columns = [SpinnerColumn(), TextColumn("{task.description}")]
-    if total is not None:
-        columns += [BarColumn(), MofNCompleteColumn()]
-    else:
-        columns += [TextColumn("{task.completed:,}")]
-    columns.append(TimeElapsedColumn())
-    with Progress(*columns, transient=True, console=None) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda n: bar.advance(task, n)
 
 
 def _counted(items: Iterable[Any], advance: Callable[[int], None], every: int = 10_000) -> Iterator:

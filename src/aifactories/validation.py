@@ -387,8 +387,11 @@ def validate_project(
     from aifactories.graph import load
 
     kg = load(extra)  # first, so that a data file's syntax error is reported even without shapes
+    from aifactories.progress import progress
+
     shapes = load_shapes(shapes_path)
-    report = validate(kg.union, shapes=shapes, locations=locate_subjects(kg.files, kg.texts))
+    with progress("validating against the SHACL shapes"):
+        report = validate(kg.union, shapes=shapes, locations=locate_subjects(kg.files, kg.texts))
     if kg.inconsistencies:
         report.inconsistencies = list(kg.inconsistencies)
         report.conforms = False
