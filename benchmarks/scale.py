@@ -80,20 +80,23 @@ def step_load(folder: Path, store: Path, _runs: int) -> dict[str, Any]:
 def step_queries(_folder: Path, store: Path, runs: int) -> dict[str, Any]:
     from run import params_for  # the synthetic parameter values the benchmarks use
 
-    from aifactories import catalogue, engines
+    from aifactories.query import run_stored
+    from aifactories.query.catalogue import load_catalogue
+    from aifactories.query.engines import OxigraphEngine
     from aifactories.store import open_store
 
     opened = open_store(store)
-    engine = engines.OxigraphEngine(opened.store)
+    engine = OxigraphEngine(opened.store)
     medians: dict[str, float] = {}
-    for query in catalogue.load_catalogue():
+    for query in load_catalogue():
         values = params_for(query, True)
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            catalogue.execute(query, values, engine)
+            run_stored(query, values, engine)
             times.append(time.perf_counter() - start)
         medians[query.name] = statistics.median(times)
+        print(f"{query.name} {medians[query.name]:.3f} s", file=sys.stderr, flush=True)
     slowest = max(medians, key=lambda n: medians[n])
     return {
         "asserted": int(opened.meta["asserted"]),
