@@ -425,3 +425,39 @@ def test_rules_hand_unsupported_axioms_to_owlrl(ontology: Graph) -> None:
 
     assert rules.closure(asserted, rules.rdflib_kind()) is None
     _same_closure(asserted)
+
+
+def test_the_reasoner_is_chosen_once_for_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``aifactories --reasoner owlrl ...`` sets $AIFACTORIES_REASONER, which the loader reads."""
+    from click.testing import CliRunner
+
+    from aifactories import graph, reasoning
+    from aifactories.cli import main
+
+    data = tmp_path / "g.ttl"
+    data.write_text(
+        "@prefix aif: <https://w3id.org/aifactories/ontology#> .\n"
+        "<https://w3id.org/aifactories/id/factory/x> a aif:AIFactory .\n",
+        encoding="utf-8",
+    )
+    chosen: list[str] = []
+    real = reasoning.closure_of
+
+    def spy(triples, reasoner="rules"):  # type: ignore[no-untyped-def]
+        chosen.append(reasoner)
+        return real(triples, reasoner)
+
+    monkeypatch.setattr(reasoning, "closure_of", spy)
+    monkeypatch.setenv("AIFACTORIES_NO_CACHE", "1")
+    monkeypatch.delenv(graph.REASONER_ENV, raising=False)
+    graph.build([resources.ontology_file(), data])
+    monkeypatch.setenv(graph.REASONER_ENV, "owlrl")
+    graph.build([resources.ontology_file(), data])
+    assert chosen == ["rules", "owlrl"]
+    monkeypatch.setenv(graph.REASONER_ENV, "hermit")
+    with pytest.raises(Exception, match="unknown reasoner 'hermit'"):
+        graph.build([data])
+    result = CliRunner().invoke(main, ["--reasoner", "pellet", "validate"])
+    assert result.exit_code == 2 and "pellet" in result.output
