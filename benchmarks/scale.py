@@ -88,19 +88,23 @@ def step_queries(_folder: Path, store: Path, runs: int) -> dict[str, Any]:
     opened = open_store(store)
     engine = OxigraphEngine(opened.store)
     medians: dict[str, float] = {}
+    wall: dict[str, float] = {}
     for query in load_catalogue():
         values = params_for(query, True)
-        times = []
+        cpu_times, wall_times = [], []
         for _ in range(runs):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             run_stored(query, values, engine)
-            times.append(time.perf_counter() - start)
-        medians[query.name] = statistics.median(times)
+            cpu_times.append(time.process_time() - cpu)
+            wall_times.append(time.perf_counter() - start)
+        medians[query.name] = statistics.median(cpu_times)
+        wall[query.name] = statistics.median(wall_times)
         print(f"{query.name} {medians[query.name]:.3f} s", file=sys.stderr, flush=True)
     slowest = max(medians, key=lambda n: medians[n])
     return {
         "asserted": int(opened.meta["asserted"]),
-        "medians": medians,
+        "medians": medians,  # CPU seconds: Oxigraph answers in the calling thread
+        "wall_medians": wall,
         "slowest": slowest,
         "slowest_s": medians[slowest],
     }
@@ -178,7 +182,11 @@ def markdown(rows: list[dict[str, Any]], fitted: dict[str, float]) -> str:
             continue
         note = ""
         if r["step"] == "queries":
-            note = f"slowest: {r['slowest']} {r['slowest_s'] * 1000:.0f} ms median"
+            over = sum(1 for t in r["medians"].values() if t >= 1)
+            note = (
+                f"slowest: {r['slowest']} {r['slowest_s'] * 1000:.0f} ms median CPU;"
+                f" {over} of {len(r['medians'])} queries at 1 s or more"
+            )
         elif r["step"] == "validate":
             note = f"{r['results']} results, {r['planted']} planted"
         elif "inferred" in r:
