@@ -76,6 +76,7 @@ class KnowledgeGraph:
         triples: tuple[list[Triple], list[Triple]] | None = None,
         texts: dict[Path, bytes] | None = None,
         store: ox.Store | None = None,
+        nquads: bytes | None = None,
     ) -> None:
         self._asserted = asserted
         self._inferred = inferred
@@ -88,6 +89,9 @@ class KnowledgeGraph:
         self._triples = triples
         #: Given by a warm cache entry (Oxigraph reads it in Rust); triples come from it then.
         self._store: ox.Store | None = store
+        #: The entry's N-Quads, parsed for the triples when asked: a store holds literals in
+        #: canonical form ("82000000.0"^^xsd:decimal comes back "82000000"), the file as written.
+        self._nquads = nquads
         self._dataset: Dataset | None = None
         self._memo: dict[Any, Any] = {}
 
@@ -96,6 +100,8 @@ class KnowledgeGraph:
     @property
     def triples(self) -> tuple[list[Triple], list[Triple]]:
         """(asserted, inferred) as pyoxigraph triples, no triple in both."""
+        if self._triples is None and self._nquads is not None:
+            self._triples = _nquads_triples(self._nquads)
         if self._triples is None and self._store is not None:
             self._triples = _store_triples(self._store)
         if self._triples is None:
@@ -398,11 +404,25 @@ def _from_entry(
     ):
         raise cache.CorruptCacheError("triple counts differ from the metadata")
     return KnowledgeGraph(
-        files=files, inconsistencies=entry.inconsistencies, texts=texts, store=store
+        files=files,
+        inconsistencies=entry.inconsistencies,
+        texts=texts,
+        store=store,
+        nquads=entry.body,
     )
 
 
 _INFERRED = ox.NamedNode(prefixes.INFERRED_GRAPH)
+
+
+def _nquads_triples(body: bytes) -> tuple[list[Triple], list[Triple]]:
+    """(asserted, inferred) triples of a cache entry's N-Quads, literals as written."""
+    asserted: list[Triple] = []
+    inferred: list[Triple] = []
+    for quad in ox.parse(body, format=ox.RdfFormat.N_QUADS):
+        triple = (quad.subject, quad.predicate, quad.object)
+        (inferred if quad.graph_name == _INFERRED else asserted).append(triple)
+    return asserted, inferred
 
 
 def _store_triples(store: ox.Store) -> tuple[list[Triple], list[Triple]]:
