@@ -332,6 +332,7 @@ class _OxigraphAnswers:
         self.store.bulk_extend(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in data)
         self._from_rdflib = from_rdflib
         self._bnodes = bnodes
+        self._values: dict[tuple[Node, Any], Node] | None = None
 
     def _ox_term(self, term: Node) -> Any:
         found = self._to_ox.get(term)
@@ -343,7 +344,19 @@ class _OxigraphAnswers:
             from aifactories.query.convert import to_rdflib
 
             found = to_rdflib(term)
+            if isinstance(found, Literal) and found.datatype is not None and _hashable(found):
+                # the store keeps some literals in canonical form ("82000000.0"^^xsd:decimal
+                # comes back "82000000"): give back the data's own literal of that value
+                found = self._by_value().get((found.datatype, found.value), found)
         return found
+
+    def _by_value(self) -> dict[tuple[Node, Any], Node]:
+        if self._values is None:
+            self._values = {}
+            for term in self._to_ox:
+                if isinstance(term, Literal) and term.datatype is not None and _hashable(term):
+                    self._values.setdefault((term.datatype, term.value), term)
+        return self._values
 
     def query(self, text: str, bindings: Any) -> Any:
         from rdflib import Variable
@@ -378,6 +391,17 @@ class _OxigraphAnswers:
         result.vars = names
         result.bindings = rows  # type: ignore[assignment]
         return result
+
+
+def _hashable(literal: Literal) -> bool:
+    """Whether a literal has a value (well-typed) that can key a dict."""
+    if literal.value is None:
+        return False
+    try:
+        hash(literal.value)
+    except TypeError:
+        return False
+    return True
 
 
 def validate_project(
