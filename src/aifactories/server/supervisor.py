@@ -39,8 +39,9 @@ def serve(app: Any, *, processes: int, **config: Any) -> int:
 
     ``config`` holds uvicorn.Config keywords (host, port, log_level, root_path, ...).
     """
-    address = _address(config.get("host", "127.0.0.1"), int(config.get("port", 8000)))
-    sock = _socket(address)  # bound, never listening: reserves the port, fails early if taken
+    host, port = config.get("host", "127.0.0.1"), int(config.get("port", 8000))
+    address = check_port(host, port)
+    sock = _socket(address)  # bound, never listening: reserves the port for the children
     children: dict[int, float] = {}
     stopping = False
 
@@ -92,6 +93,28 @@ Address = tuple[socket.AddressFamily, tuple[Any, ...]]
 def _address(host: str, port: int) -> Address:
     family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     return family, sockaddr
+
+
+def check_port(host: str, port: int) -> Address:
+    """The address to listen on; InputError when something listens there already (with
+    SO_REUSEPORT alone, a second server of the same user would share the port silently)."""
+    from aifactories.errors import InputError
+
+    where = f"{host}:{port}"
+    try:
+        address = _address(host, port)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {where}: {exc}") from None
+    family, sockaddr = address
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(sockaddr)
+        except OSError as exc:
+            raise InputError(
+                f"cannot listen on {where}: {exc.strerror} (another server? choose another --port)"
+            ) from None
+    return address
 
 
 def _socket(address: Address) -> socket.socket:
