@@ -108,6 +108,9 @@ class Site:
         )
         pool = None
         if self.store is None:
+            # rdflib's engine builds its dataset on first use: do it here, once, so that the
+            # forked workers (and their replacements after a kill) inherit it
+            state.engine().query("ASK {}")
             pool = QueryPool(
                 state,
                 size=settings.workers,
