@@ -464,9 +464,6 @@ def serve(
         root_path=root_path.rstrip("/"),
         engine=engine,
     )
-    from aifactories.server.supervisor import check_port
-
-    check_port(host, port)  # before loading anything: a busy port is a one-line error
     store = None
     if store_dir is not None:
         from aifactories.store import knowledge_graph_from_store, open_store

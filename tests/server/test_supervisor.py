@@ -39,7 +39,5 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2() -> None:
             check=False,
         )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use (another server? "
-        "choose another --port)"
-    ]
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("Error: ") and str(port) in line and "--port" in line
