@@ -18,7 +18,11 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where a phone screenshot starts (the page's top otherwise).
-ANCHORS = {"map": "#europe-map", "entity": "#props-heading", "query": "#results-heading"}
+ANCHORS = {
+    "map": "#europe-map",
+    "entity": 'table.props tr:has(th:text-is("investment"))',
+    "query": "#results-heading",
+}
 PAGES = {
     "home": "/?as_of=2025-03-12",
     "map": "/map?as_of=2025-10-31",

@@ -9,6 +9,7 @@ IT for Business.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -122,3 +123,40 @@ def test_entity_page_shows_values_with_their_sources(client: httpx.Client) -> No
     # schema:containedInPlace folds into "located in" instead of doubling the table
     assert 'class="ext" title="schema:containedInPlace">' not in html  # no row of its own
     assert "schema:containedInPlace</code>" in html and "(inferred alignment)" in html
+
+
+def test_competency_questions_are_read_in_the_data_file_format(tmp_path: Path) -> None:
+    from aifactories.query.catalogue import load_catalogue
+    from aifactories.server.pages import competency_questions
+
+    path = tmp_path / "questions.yaml"
+    path.write_text(
+        "- id: institution-genci\n"
+        "  topic: institutions\n"
+        "  question: Which AI Factory is GENCI involved in?\n"
+        "  query: institution-factories\n"
+        "  params: {institution: GENCI}\n"
+        "  expect: {column: node, equals: [factory:ai2f]}\n"
+        "- id: unknown\n"
+        "  topic: other\n"
+        "  question: A question no stored query answers?\n"
+        "  query: no-such-query\n",
+        encoding="utf-8",
+    )
+    groups = competency_questions(load_catalogue(), path)
+    assert list(groups) == ["institutions"]
+    (question,) = groups["institutions"]
+    assert question.text == "Which AI Factory is GENCI involved in?"
+    assert question.query.name == "institution-factories"
+    assert question.example == {"institution": "GENCI"}
+    assert competency_questions(load_catalogue(), tmp_path / "missing.yaml") == {}
+
+
+def test_questions_page_lists_the_competency_questions_when_present(client: httpx.Client) -> None:
+    from aifactories.server.pages import COMPETENCY
+
+    if not COMPETENCY.is_file():
+        pytest.skip("tests/competency/questions.yaml is not in this checkout yet")
+    html = client.get("/questions").text
+    assert 'id="h-competency"' in html
+    assert "/query?name=institution-factories&amp;institution=" in html

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -265,6 +266,34 @@ def questions(catalogue: Any) -> dict[str, list[Question]]:
     return dict(sorted(groups.items()))
 
 
+#: The competency questions of a source checkout (tests/competency/questions.yaml).
+COMPETENCY = Path(__file__).resolve().parents[3] / "tests" / "competency" / "questions.yaml"
+
+
+def competency_questions(catalogue: Any, path: Path = COMPETENCY) -> dict[str, list[Question]]:
+    """The competency questions in words, by topic, each with its stored query and parameters.
+
+    Read from ``path`` when it exists (a source checkout; the file is the test suite's) and
+    PyYAML is installed; questions whose query the catalogue lacks are left out. Empty otherwise.
+    """
+    try:
+        import yaml
+
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+    except (ImportError, OSError, ValueError):
+        return {}
+    names = set(catalogue.names()) if catalogue is not None else set()
+    groups: dict[str, list[Question]] = {}
+    for entry in entries or []:
+        if not isinstance(entry, dict) or entry.get("query") not in names:
+            continue
+        params = {str(k): str(v) for k, v in (entry.get("params") or {}).items()}
+        topic = str(entry.get("topic") or "other")
+        question = Question(str(entry.get("question", "")), catalogue.get(entry["query"]), params)
+        groups.setdefault(topic, []).append(question)
+    return dict(sorted(groups.items()))
+
+
 async def questions_page(request: Request) -> Response:
     """The questions the graph answers, in words, each one click from its answer and SPARQL."""
     site = site_of(request)
@@ -272,6 +301,7 @@ async def questions_page(request: Request) -> Response:
         site,
         "questions.html",
         active="questions",
+        competency=competency_questions(site.catalogue),
         groups=questions(site.catalogue),
         answer_link=lambda q: (
             f"{site.settings.root_path}/query?"
