@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Where a phone screenshot starts (the page's top otherwise).
 ANCHORS = {
     "map": "#europe-map",
-    "entity": 'table.props tr:has(th:text-is("investment"))',
+    "entity": 'table.props th:has-text("investment")',
     "query": "#results-heading",
 }
 PAGES = {
@@ -68,7 +68,7 @@ def main() -> int:
                     page.goto(url + path)
                     page.wait_for_load_state("networkidle")
                     if width == 390 and name in ANCHORS:
-                        page.locator(ANCHORS[name]).scroll_into_view_if_needed()
+                        page.locator(ANCHORS[name]).first.scroll_into_view_if_needed()
                     page.screenshot(path=str(out / f"{name}{suffix}.png"))
                 ctx.close()
             browser.close()
