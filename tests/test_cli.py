@@ -272,3 +272,62 @@ def test_sparql_errors(args: list[str], message: str) -> None:
     assert result.exit_code == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- sparql and query share their options -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "sparql",
+            "CONSTRUCT { factory:jaif aif:usesSystem ?s } WHERE { factory:jaif aif:usesSystem ?s }",
+        ],
+        ["query", "describe-factory", "--param", "factory=JAIF"],
+    ],
+)
+@pytest.mark.parametrize("fmt", ["ttl", "turtle", None])
+def test_graph_results_are_turtle_by_default_and_ttl_is_turtle(
+    args: list[str], fmt: str | None, kg: KnowledgeGraph
+) -> None:
+    result = invoke(*args, *(["--format", fmt] if fmt else []))
+    assert result.exit_code == 0, result.output
+    assert "@prefix factory:" in result.stdout
+    assert len(Graph().parse(data=result.stdout, format="turtle")) > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sparql", "ASK { factory:jaif a aif:AIFactory }"],
+        ["query", "member-of", "--param", "organisation=PSNC", "--param", "factory=PIAST"],
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_ask_as_csv_or_tsv_is_refused_naming_the_formats(
+    args: list[str], fmt: str, kg: KnowledgeGraph
+) -> None:
+    result = invoke(*args, "--format", fmt)
+    assert result.exit_code == 2
+    assert "SELECT" in result.stderr and "use one of table, json, xml" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_sparql_runs_on_the_chosen_engine(engine: str, kg: KnowledgeGraph) -> None:
+    """The issue's example: SPARQL 1.1 says 0 (a date is not comparable with a string); rdflib
+    compares them anyway (docs/engines.md)."""
+    query = 'SELECT (COUNT(*) AS ?n) WHERE { ?f aif:selectionDate ?d FILTER (?d <= "2025-03-12") }'
+    result = invoke("sparql", "--engine", engine, "--format", "csv", query)
+    assert result.exit_code == 0
+    n = int(result.stdout.splitlines()[1])
+    assert (n == 0) if engine == "oxigraph" else (n > 0)
+
+
+def test_sparql_graph_variable_needs_no_dataset_hint(kg: KnowledgeGraph) -> None:
+    result = invoke(
+        "sparql", "--format", "csv", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    )
+    assert result.exit_code == 0
+    assert set(result.stdout.splitlines()[1:]) == {str(ASSERTED_GRAPH), str(INFERRED_GRAPH)}
