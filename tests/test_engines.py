@@ -363,3 +363,18 @@ def test_warm_query_on_oxigraph_imports_no_rdflib(kg: KnowledgeGraph) -> None:
     assert "https://w3id.org/aifactories/id/system/jupiter,JUPITER" in out
     code, heavy, out = imports_after("query", "factory-supercomputers", "-p", "factory=Jupyter")
     assert code == 2 and heavy == [], out
+
+
+def test_one_format_table() -> None:
+    """Names, aliases, media types and the formats each query form has, from one table."""
+    from aifactories.errors import UnsupportedFormatError
+    from aifactories.query import formats
+
+    assert formats.media_type("SELECT", "json") == "application/sparql-results+json"
+    assert formats.media_type("CONSTRUCT", "ttl") == "text/turtle"
+    assert formats.media_type("CONSTRUCT", "xml") == "application/rdf+xml"
+    assert formats.formats_for("ASK") == ("table", "json", "xml")
+    assert formats.check_format("DESCRIBE", None) == "turtle"
+    with pytest.raises(UnsupportedFormatError) as err:
+        formats.media_type("ASK", "tsv")
+    assert err.value.available == ("table", "json", "xml")

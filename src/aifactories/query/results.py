@@ -12,7 +12,7 @@ an ``UnsupportedFormatError`` (the server's 406) listing the formats that exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -179,8 +179,3 @@ def iris(result: QueryResult) -> list[str]:
     rows: Sequence[Sequence[Term | None]] = result.triples or result.rows
     found = (t.value for row in rows for t in row if isinstance(t, ox.NamedNode))
     return list(dict.fromkeys(found))
-
-
-def labelled(found: Mapping[str, str]) -> Callable[[str], str | None]:
-    """A ``labels`` function from an IRI -> label mapping."""
-    return found.get
