@@ -137,14 +137,17 @@ class Entry:
 
 def read(key: str) -> Entry | None:
     """The entry for ``key`` if present and sound; a corrupt one is deleted (None returned)."""
+    from aifactories.errors import AIFactoriesError
+    from aifactories.inputs import read_file
+
     path = entry_path(key)
-    try:
-        data = path.read_bytes()
-    except OSError:
+    if not os.path.lexists(path):
         return None
     try:
+        # only a regular file of sane size: a link to /dev/zero or a FIFO is not read
+        data = read_file(path, "CACHE_MB")
         return _verify(key, data)
-    except CorruptCacheError as exc:
+    except (CorruptCacheError, AIFactoriesError, OSError) as exc:
         log.warning("discarding corrupt cache entry %s: %s", path, exc)
         _remove(path)
         return None
@@ -161,6 +164,11 @@ def _verify(key: str, data: bytes) -> Entry:
         raise CorruptCacheError(f"bad metadata: {exc}") from None
     if not isinstance(meta, dict) or meta.get("key") != key:
         raise CorruptCacheError("metadata for another key")
+    for name in ("asserted", "inferred"):
+        if not isinstance(meta.get(name), int):
+            raise CorruptCacheError(f"metadata without a {name} count")
+    if not isinstance(meta.get("inconsistencies", []), list):
+        raise CorruptCacheError("malformed metadata")
     if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
         raise CorruptCacheError("checksum mismatch")
     return Entry(key, meta, body)

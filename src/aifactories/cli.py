@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,12 @@ def main(reasoner: str | None) -> None:
         import os
 
         os.environ["AIFACTORIES_REASONER"] = reasoner
+    import logging
+
+    # Libraries log tracebacks for input we report ourselves (ill-typed literals, odd IRIs).
+    for name in ("rdflib", "pyshacl", "owlrl"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(rdflib|pyshacl|owlrl)\b")
 
 
 # --- core commands: validate, export, stats, describe, sparql ---------------------------------
@@ -177,6 +184,8 @@ def export(fmt: str, inferred: bool, output: Path | None) -> None:
     from aifactories.graph import load
 
     fmt = "turtle" if fmt == "ttl" else fmt
+    if output is not None and str(output) == "-":
+        output = None  # '-o -' is standard output
     data = exports.export(load(reason=inferred), fmt, inferred=inferred, output=output)
     if output is None:
         stdout = sys.stdout.buffer

@@ -15,9 +15,9 @@ anonymous axioms) are compared the same way, as anonymous descriptions.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,8 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
-from aifactories.errors import InputError
+from aifactories import inputs
+from aifactories.errors import AIFactoriesError, InputError
 from aifactories.graph import RDF_FORMATS, expand_paths, parse_file
 from aifactories.namespaces import ASSERTED_GRAPH, new_graph
 from aifactories.query.convert import from_rdflib
@@ -61,18 +62,15 @@ def load_version(path: Path, *, inferred: bool = False) -> Graph:
         for file in files:
             parse_file(file, into=graph)
         return graph
-    if not path.is_file():
+    if not path.is_file() and not os.path.lexists(path):
         raise InputError(f"{path}: no such file or folder")
     name = path.name.lower()
-    if name.endswith(".gz"):
-        try:
-            data = gzip.decompress(path.read_bytes())
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: not a gzip file: {exc}") from exc
+    if name.endswith(".gz"):  # decompressed with a bound: a gzip bomb is refused
+        data = inputs.gunzip(path, inputs.read_file(path))
         return _parse_bytes(path, data, Path(name[:-3]).suffix, inferred)
     suffix = path.suffix.lower()
     if suffix in QUAD_FORMATS:
-        return _parse_bytes(path, path.read_bytes(), suffix, inferred)
+        return _parse_bytes(path, inputs.read_file(path), suffix, inferred)
     return parse_file(path)
 
 
@@ -81,11 +79,16 @@ def _parse_bytes(path: Path, data: bytes, suffix: str, inferred: bool) -> Graph:
     if fmt is None:
         choices = ", ".join([*RDF_FORMATS, *QUAD_FORMATS])
         raise InputError(f"{path}: unsupported file type (expected one of {choices}, or .gz)")
+    data = inputs.check_rdf(path, data, fmt)
     try:
         if fmt not in QUAD_FORMATS.values():
-            return new_graph().parse(io.BytesIO(data), format=fmt)
+            parsed = new_graph().parse(io.BytesIO(data), format=fmt)
+            inputs.check_terms(path, parsed, data)
+            return parsed
         dataset = Dataset()
         dataset.parse(io.BytesIO(data), format=fmt)
+    except AIFactoriesError:
+        raise
     except Exception as exc:  # rdflib's parsers raise many types; all mean bad input here
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: syntax error: {detail}") from exc

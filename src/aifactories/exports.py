@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,16 +165,35 @@ def canonical_dataset(named: list[tuple[Node, Graph]]) -> Dataset:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename.
+    """Write ``data`` to ``target`` so that readers see the old file or the new one, never half.
 
-    Readers see the old file or the new one, never a half-written file; a failed write leaves
-    the old file alone and no temporary file behind.
+    Only a regular file (or a new one) gets the temporary file + fsync + rename treatment; the
+    rest is written *into*, as a shell redirection would: ``-`` is standard output, a device
+    (/dev/null, /dev/full) or a FIFO is opened and written, never replaced by a file; a symbolic
+    link is written through (its target is replaced, the link stays). A failed write leaves the
+    old file alone and no temporary file behind.
     """
+    if str(target) == "-":
+        out = sys.stdout.buffer
+        out.write(data)
+        out.flush()
+        return
+    if target.is_symlink():
+        target = target.resolve()  # write through the link: the link itself is kept
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"{target}: is a folder")
+    if mode is not None and not stat.S_ISREG(mode):
+        _write_into(target, data)
+        return
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{target}: folder {folder} does not exist")
-    if target.is_dir():
-        raise InputError(f"{target}: is a folder")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
@@ -182,13 +203,24 @@ def write_atomic(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.chmod(tmp, mode & 0o777 if mode is not None else 0o644)
         os.replace(tmp, target)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from exc
         raise
+
+
+def _write_into(target: Path, data: bytes) -> None:
+    """Write into a device or FIFO (opened, never created, truncated or renamed over)."""
+    try:
+        fd = os.open(target, os.O_WRONLY)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 
 
 def export(

@@ -219,11 +219,21 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             out.extend(sorted(p for p in path.rglob("*") if p.suffix in RDF_FORMATS))
-        elif path.is_file():
-            out.append(path)
+        elif path.is_file() or os.path.lexists(path):  # FIFOs, devices, dangling links:
+            out.append(path)  # refused with their reason by check_files
         else:
             raise InputError(f"{path}: no such file or folder")
     return out
+
+
+def check_files(files: Iterable[Path]) -> None:
+    """The input boundary (``aifactories.inputs``) for ``files``, before anything is parsed."""
+    from aifactories import inputs
+
+    for path in files:
+        data = inputs.read_file(path)
+        if path.suffix.lower() not in _OX_FORMATS:  # Turtle, N-Triples: see read_triples
+            inputs.check_rdf(path, data, _rdflib_format(path))
 
 
 def parse_file(path: Path, into: Graph | None = None, data: bytes | None = None) -> Graph:
@@ -239,6 +249,8 @@ def parse_file(path: Path, into: Graph | None = None, data: bytes | None = None)
             graph.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except RecursionError:
+        raise DataSyntaxError(path, None, "nested too deeply") from None
     except Exception as exc:  # rdflib's parsers raise many types; all mean "bad input" here
         raise _syntax_error(path, exc) from exc
     return graph
@@ -259,19 +271,27 @@ def read_triples(path: Path, data: bytes | None = None) -> list[Triple]:
     pyoxigraph parses Turtle and N-Triples; when it refuses a file, rdflib parses it, so a
     syntax error keeps rdflib's wording (and a file only rdflib accepts still loads).
     """
-    _rdflib_format(path)
+    from aifactories import inputs
+
+    rdflib_format = _rdflib_format(path)
     if data is None:
         data = read_bytes(path)
     fmt = _OX_FORMATS.get(path.suffix.lower())
+    refused: Exception | None = None
     if fmt is not None:
         try:
             parsed = ox.parse(data, format=fmt, base_iri=path.resolve().as_uri())
             return _private_blanks((q.subject, q.predicate, q.object) for q in parsed)
-        except (SyntaxError, ValueError):
-            pass
+        except (SyntaxError, ValueError) as exc:
+            refused = exc
+    else:  # the input boundary: contexts, entities, Oxigraph's strict pass (file:line)
+        data = inputs.check_rdf(path, data, rdflib_format)
     from aifactories.query.convert import from_rdflib
 
-    graph = parse_file(path, data=data)
+    graph = parse_file(path, data=data)  # rdflib's wording when it refuses the file too
+    if refused is not None:  # rdflib accepts what Oxigraph refuses: refused all the same
+        raise DataSyntaxError(path, getattr(refused, "lineno", None), inputs.ox_message(refused))
+    inputs.check_terms(path, graph, data)  # before any conversion to Oxigraph terms
     bnodes: dict[str, ox.BlankNode] = {}
     return [(from_rdflib(s, bnodes), from_rdflib(p), from_rdflib(o, bnodes)) for s, p, o in graph]
 
@@ -291,10 +311,10 @@ def _private_blanks(triples: Iterable[Triple]) -> list[Triple]:
 
 
 def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    """A file's bytes, if it is a regular file of bounded size (``inputs.read_file``)."""
+    from aifactories import inputs
+
+    return inputs.read_file(path)
 
 
 def _syntax_error(path: Path, exc: Exception) -> DataSyntaxError:
@@ -342,7 +362,9 @@ def load(
     (keyed by file contents, so any edit rebuilds). ``reasoner`` defaults to
     ``$AIFACTORIES_REASONER``, else ``rules``.
     """
-    files = project_files(extra)
+    own = expand_paths(extra)
+    check_files(own)  # the user's files fail fast, before the project is read
+    files = _unique([*default_files(), *own])
     reasoner = reasoner or default_reasoner()
     key = (tuple((str(p), p.stat().st_mtime_ns) for p in files), reason, reasoner)
     with _lock:
@@ -454,9 +476,14 @@ def build(
     inferred: list[Triple] = []
     problems: Sequence[str] = ()
     if reason:
+        from aifactories import limits
         from aifactories.reasoning import closure_of
 
-        inferred, problems = closure_of(triples, reasoner or default_reasoner())
+        limits.check_closure_input(triples)  # refuse what would explode, naming it
+        with limits.time_limit(
+            "CLOSURE_SECONDS", "the OWL RL closure", lambda: limits.diagnose_closure(triples)
+        ):
+            inferred, problems = closure_of(triples, reasoner or default_reasoner())
     return KnowledgeGraph(
         files=files, inconsistencies=problems, triples=(triples, inferred), texts=texts
     )

@@ -309,7 +309,7 @@ def _ill_typed(values: Iterable[Node]) -> Iterable[str]:
                 continue
             try:
                 convert(str(value))
-            except ValueError:
+            except (ValueError, ArithmeticError):  # decimal.InvalidOperation is the latter
                 yield (
                     f"inconsistent data: Lexical value of the literal '{value}' does not match"
                     f" its datatype ({value.datatype})"

@@ -89,7 +89,10 @@ def build_store(
     reasoner = default_reasoner()
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write the store: {exc.strerror or exc}") from None
     try:
         db = ox.Store(str(partial / DB_FOLDER))
         asserted, inferred = kg.triples
@@ -110,8 +113,10 @@ def build_store(
         }
         (partial / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         _swap(partial, target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"{target}: cannot write the store: {exc.strerror or exc}") from None
         raise
     return open_store(target)
 
@@ -126,7 +131,31 @@ def _counts(db: ox.Store) -> dict[str, int]:
     return out
 
 
+def recover(target: Path) -> None:
+    """Undo what a killed ``build_store`` left: a store renamed aside but not replaced is put
+    back; folders of builds whose process is gone are deleted."""
+    if not target.exists():
+        olds = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if olds and (olds[-1] / META_FILE).is_file():
+            os.replace(olds[-1], target)
+    for left in target.parent.glob(f".{target.name}.*-*"):
+        pid = left.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def _check_replaceable(target: Path) -> None:
+    recover(target)
     if not target.exists():
         return
     if not target.is_dir():
@@ -155,16 +184,20 @@ def _swap(partial: Path, target: Path) -> None:
 def open_store(directory: Path | str) -> OpenStore:
     """Open a store written by ``build_store`` read-only; InputError if it is not one."""
     path = Path(directory)
+    with contextlib.suppress(OSError):
+        recover(path)
     meta_path = path / META_FILE
     if not meta_path.is_file() or not (path / DB_FOLDER).is_dir():
         raise InputError(
             f"{path}: not a store written by 'aifactories load --store' (build it first)"
         )
+    from aifactories.inputs import read_file
+
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(read_file(meta_path, "CACHE_MB"))
     except (OSError, ValueError) as exc:
         raise InputError(f"{meta_path}: unreadable store description: {exc}") from None
-    if meta.get("format") != STORE_FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != STORE_FORMAT:
         raise InputError(f"{path}: store written by another version; rebuild it with load --store")
     try:
         db = ox.Store.read_only(str(path / DB_FOLDER))

@@ -8,6 +8,7 @@ facts (``aif:hasMember``, transitive ``aif:locatedIn``, superclass typing).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,7 +21,7 @@ from rdflib.namespace import RDF
 from rdflib.paths import InvPath, MulPath, OneOrMore
 from rdflib.term import Node
 
-from aifactories import resources
+from aifactories import limits, resources
 from aifactories.errors import InputError
 from aifactories.namespaces import SH
 from aifactories.terms import curie, label, show
@@ -79,9 +80,14 @@ def load_shapes(path: Path | None = None) -> Graph:
     from aifactories.graph import parse_file
 
     path = path or resources.shapes_file()
-    if not path.is_file():
+    if not path.is_file() and not os.path.lexists(path):
         raise InputError(f"{path}: SHACL shapes file not found")
-    return parse_file(path)
+    shapes = parse_file(path)
+    for shape, pattern in shapes.subject_objects(SH.pattern):  # checked before pySHACL runs them
+        flags = shapes.value(shape, SH.flags)
+        where = f"{path}: {show(shape)} sh:pattern"
+        limits.check_pattern(str(pattern), str(flags or ""), where)
+    return shapes
 
 
 #: Engines that may answer the SHACL-SPARQL queries pySHACL sends; the first is the default.
@@ -414,12 +420,43 @@ def validate_project(
     from aifactories.progress import progress
 
     shapes = load_shapes(shapes_path)
-    with progress("validating against the SHACL shapes"):
-        report = validate(kg.union, shapes=shapes, locations=locate_subjects(kg.files, kg.texts))
+    locations = locate_subjects(kg.files, kg.texts)
+    with (
+        progress("validating against the SHACL shapes"),
+        limits.time_limit("VALIDATION_SECONDS", "SHACL validation"),
+    ):
+        report = validate(kg.union, shapes=shapes, locations=locations)
     if kg.inconsistencies:
         report.inconsistencies = list(kg.inconsistencies)
         report.conforms = False
+    _add_ill_typed(report, kg, locations)
     return report
+
+
+def _add_ill_typed(report: ValidationReport, kg: Any, locations: dict[Node, Location]) -> None:
+    """Ill-typed literals as violations (file:line, entity, property, value), not exceptions;
+    the reasoner's line for the same literal is dropped."""
+    from aifactories.inputs import ill_typed_in_files
+
+    data = kg.asserted
+    for s, p, o, why in ill_typed_in_files(kg.files, getattr(kg, "texts", None)):
+        report.results.append(
+            ValidationResult(
+                s,
+                p,
+                o,
+                SH.DatatypeConstraintComponent,
+                BNode(),
+                SH.Violation,
+                f"ill-typed literal {str(o)!r}: {why}",
+                _locate(s, data, locations),
+            )
+        )
+        report.inconsistencies = [
+            line for line in report.inconsistencies if f"literal '{o}' does not match" not in line
+        ]
+        report.conforms = False
+    report.results.sort(key=_sort_key)
 
 
 def _first_line(exc: Exception) -> str:

@@ -115,7 +115,12 @@ class LinkedData:
         """The path this server answers ``iri`` at, or None when it is not under the base."""
         if not iri.startswith(self.base_iri):
             return None
-        return self.root_path + "/" + iri[len(self.base_iri) :]
+        rest = iri[len(self.base_iri) :]
+        # Only a same-origin relative path: '//host', '/\\host' or control characters would
+        # make a redirect to it leave this server (an open redirect).
+        if rest.startswith(("/", "\\")) or any(c == "\\" or ord(c) < 0x20 for c in rest):
+            return None
+        return self.root_path + "/" + rest
 
     def href(self, term: Node) -> str | None:
         """Where a page links for ``term``: its own path, a describe page, or None (external)."""
