@@ -293,9 +293,14 @@ def open_engine(name: str, store_dir: Path | None, endpoint: str | None = None) 
     from aifactories.query import engines
 
     if endpoint is not None:
+        from aifactories.limits import value as limit
         from aifactories.query.remote import RemoteEngine
 
-        return RemoteEngine(endpoint, local=lambda: open_engine(name, store_dir))
+        return RemoteEngine(
+            endpoint,
+            local=lambda: open_engine(name, store_dir),
+            timeout=limit("ENDPOINT_SECONDS"),  # a silent endpoint cannot stall the command
+        )
     if store_dir is None:
         return engines.open_engine(name)
     from aifactories.store import open_store
@@ -703,8 +708,11 @@ def release_command(out_dir: Path, force: bool, prior_version: str | None) -> No
     dcterms:modified, never the clock.
     """
     from aifactories.graph import load as load_graph
+    from aifactories.inputs import check_iri
     from aifactories.release import release
 
+    if prior_version is not None:
+        check_iri(prior_version, "--prior-version")
     made = release(load_graph(), out_dir, force=force, prior_version=prior_version)
     size = sum(made.files.values())
     click.echo(f"wrote {made.folder} ({_plural(len(made.files), 'file')}, {size} bytes)")

@@ -242,17 +242,27 @@ def parse_file(path: Path, into: Graph | None = None, data: bytes | None = None)
 
     graph = into if into is not None else new_graph()
     fmt = _rdflib_format(path)
+    checked = data is None  # read here: through the input boundary (read_triples checks its own)
+    if checked:
+        from aifactories import inputs
+
+        data = inputs.check_rdf(path, inputs.read_file(path), fmt)
+        target = graph if into is None else new_graph()
+    else:
+        target = graph
     try:
-        if data is None:
-            graph.parse(path, format=fmt)
-        else:
-            graph.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
+        target.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except RecursionError:
         raise DataSyntaxError(path, None, "nested too deeply") from None
     except Exception as exc:  # rdflib's parsers raise many types; all mean "bad input" here
         raise _syntax_error(path, exc) from exc
+    if checked:
+        inputs.check_terms(path, target, data)
+        if target is not graph:
+            for triple in target:
+                graph.add(triple)
     return graph
 
 

@@ -253,6 +253,19 @@ def _context(path: Path, value: Any, changed: list[bool]) -> Any:
     return value
 
 
+def check_iri(value: str, what: str) -> str:
+    """``value`` if it is an absolute IRI that Oxigraph accepts; InputError naming ``what``."""
+    import pyoxigraph as ox
+
+    if not _SCHEME.match(value):
+        raise InputError(f"{what}: not an absolute IRI: {value!r}")
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise InputError(f"{what}: not a valid IRI ({exc}): {value!r}") from None
+    return value
+
+
 # --- Checking parsed terms --------------------------------------------------------------------
 
 

@@ -148,9 +148,15 @@ class Endpoints:
 
 def check_url(url: str, what: str = "--endpoint") -> str:
     """``url`` when it is an absolute http(s) URL without query or fragment; InputError else."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise InputError(f"{what}: not a valid URL ({exc}): {url!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"{what} must be an http:// or https:// URL, got {url!r}")
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        raise InputError(f"{what}: a URL may not hold spaces or control characters: {url!r}")
     if parts.query or parts.fragment:
         raise InputError(f"{what}: give the URL without '?...' or '#...', got {url!r}")
     return url

@@ -218,7 +218,7 @@ def _ill_typed_values(triples: Iterable[Any], kind: Any) -> Iterable[str]:
             continue
         try:
             convert(value.value)
-        except ValueError:
+        except (ValueError, ArithmeticError):  # decimal.InvalidOperation is the latter
             yield (
                 f"inconsistent data: Lexical value of the literal '{value.value}' does not match"
                 f" its datatype ({datatype})"

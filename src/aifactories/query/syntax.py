@@ -16,6 +16,7 @@ Policy, the same on every engine and surface:
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -87,11 +88,13 @@ def read_query(arg: str) -> str:
     if name == "-":
         return sys.stdin.read()
     path = Path(name)
+    if not os.path.lexists(path):
+        raise InputError(f"{path}: no such query file")
+    from aifactories.inputs import read_file  # a regular file of bounded size: no FIFO, no /dev
+
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such query file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        return read_file(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(f"{path}: cannot read query: {exc}") from exc
 
 
