@@ -330,15 +330,18 @@ def sparql(
     does not hold is empty).
     """
     from aifactories import query as pipeline
+    from aifactories.limits import check_query_text, time_limit
     from aifactories.query import results, syntax
     from aifactories.terms import labels
 
-    text = syntax.read_query(query)
+    text = check_query_text(syntax.read_query(query))  # size and nesting, before any parser
     chosen = results.check_format(syntax.check(text).form, fmt)
     runner = open_engine(engine, store_dir, endpoint)
-    result = pipeline.run(text, runner)
-    names = labels(runner, results.iris(result)) if chosen == "table" else {}
-    click.echo(results.write(result, chosen, labels=names.get), nl=False)
+    with time_limit("QUERY_SECONDS", "the query"):
+        result = pipeline.run(text, runner)
+        names = labels(runner, results.iris(result)) if chosen == "table" else {}
+        output = results.write(result, chosen, labels=names.get)
+    click.echo(output, nl=False)
 
 
 # --- stored queries: queries, query -----------------------------------------------------------
@@ -403,8 +406,12 @@ def query(
         values[key.strip()] = value
     stored = load_catalogue().get(name)
     chosen = results.check_format(stored.form, fmt)
-    result = run_stored(stored, values, open_engine(engine, store_dir, endpoint))
-    click.echo(results.write(result, chosen), nl=False)
+    from aifactories.limits import time_limit
+
+    runner = open_engine(engine, store_dir, endpoint)
+    with time_limit("QUERY_SECONDS", f"the query {name!r}"):
+        output = results.write(run_stored(stored, values, runner), chosen)
+    click.echo(output, nl=False)
 
 
 @main.command()

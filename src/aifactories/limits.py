@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import threading
 import time
@@ -299,6 +300,39 @@ def _longest_list(pairs: list[tuple[str, str]], stop: bool) -> tuple[str | None,
         size = f"more than {cap}" if stop else str(best)
         return f"an RDF collection of {size} items", "COLLECTION_ITEMS"
     return None, "COLLECTION_ITEMS"
+
+
+# --- SPARQL text ----------------------------------------------------------------------------------
+
+_SPARQL_TOKEN = re.compile(
+    r""" "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*' | <[^<>\s]*> | \#[^\n]* | [{}()] | \bUNION\b """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def check_query_text(text: str) -> str:
+    """``text`` if within QUERY_CHARS and QUERY_NESTING; LimitExceeded otherwise.
+
+    Counted before any parser runs: a 500-branch UNION or 300 nested groups make parsers recurse
+    and engines build plans (and results) far beyond what a query of the catalogue needs.
+    """
+    if len(text) > value("QUERY_CHARS"):
+        raise exceeded("QUERY_CHARS", f"the query has {len(text)} characters")
+    depth = deepest = unions = 0
+    for match in _SPARQL_TOKEN.finditer(text):
+        token = match.group(0)
+        if token in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "})":
+            depth -= 1
+        elif token.upper() == "UNION":
+            unions += 1
+    nesting = max(deepest, unions + 1)
+    if nesting > value("QUERY_NESTING"):
+        what = f"{unions + 1} UNION branches" if unions + 1 >= deepest else f"{deepest} levels"
+        raise exceeded("QUERY_NESTING", f"the query nests too deeply ({what})")
+    return text
 
 
 # --- Regular expressions from user files ------------------------------------------------------
