@@ -144,8 +144,18 @@ def params(kind: str) -> list[Any]:
     ]
 
 
+@pytest.fixture(scope="module")
+def corpus_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A graph cache of the corpus's own: its many one-off entries must not push the session's
+    project entry out of the shared cache (it keeps the newest few)."""
+    return tmp_path_factory.mktemp("corpus-cache")
+
+
 @pytest.mark.parametrize("case", params("cli"))
-def test_cli_case(case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_case(
+    case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_cache: Path
+) -> None:
+    monkeypatch.setenv("AIFACTORIES_CACHE_DIR", str(corpus_cache))
     for key, value in case.get("env", {}).items():
         monkeypatch.setenv(key, value)
     work = tmp_path / "work"
