@@ -1,0 +1,129 @@
+"""kill -9 in the middle of a write leaves the previous state intact, and the next run recovers.
+
+Each test starts a real ``aifactories`` process, kills it with SIGKILL after a series of delays
+(so that some kills land midway), then checks what a reader finds: the old state or the whole new
+one, never a half; and that running the command again succeeds. Marked slow (real processes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+#: Delays (seconds) after which the process is killed; the later ones may let it finish.
+DELAYS = (0.4, 0.8, 1.2, 1.6, 2.4)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def aifactories(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "aifactories.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "aifactories.cli", *args], env=env, capture_output=True, timeout=300
+    )
+
+
+def killed_after(delay: float, *args: str, env: dict[str, str]) -> bool:
+    """Start the command, SIGKILL it after ``delay`` s; whether it was still running."""
+    process = aifactories(*args, env=env)
+    time.sleep(delay)
+    running = process.poll() is None
+    if running:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return running
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    out = dict(os.environ)
+    out["AIFACTORIES_CACHE_DIR"] = str(tmp_path / "cache")
+    out["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + out.get("PYTHONPATH", "")
+    return out
+
+
+def test_export_killed_leaves_old_or_whole_file(tmp_path: Path, env: dict[str, str]) -> None:
+    target = tmp_path / "out.nt"
+    assert run("export", "--format", "nt", "-o", str(target), env=env).returncode == 0
+    whole = target.read_bytes()
+    old = b"<http://example.org/old> <http://example.org/p> <http://example.org/o> .\n"
+    kills = 0
+    for delay in DELAYS:
+        target.write_bytes(old)
+        kills += killed_after(delay, "export", "--format", "nt", "-o", str(target), env=env)
+        assert target.read_bytes() in (old, whole), f"half-written after {delay} s"
+    assert kills >= 1, "no run was killed midway: the delays are too long here"
+    assert run("export", "--format", "nt", "-o", str(target), env=env).returncode == 0
+    assert target.read_bytes() == whole
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_load_store_killed_keeps_the_old_store(tmp_path: Path, env: dict[str, str]) -> None:
+    store = tmp_path / "store"
+    assert run("load", "--store", str(store), env=env).returncode == 0
+    kills = 0
+    for delay in DELAYS:
+        kills += killed_after(delay, "load", "--store", str(store), env=env)
+        answer = run(
+            "query", "exascale-factories", "--store", str(store), "--format", "csv", env=env
+        )
+        assert answer.returncode == 0, answer.stderr.decode()
+        assert b"jupiter" in answer.stdout.lower()
+    assert kills >= 1
+    assert run("load", "--store", str(store), env=env).returncode == 0
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.")]
+    assert leftovers == [], leftovers  # the next run removed what killed runs left
+
+
+def test_cache_write_killed_then_recovers(tmp_path: Path, env: dict[str, str]) -> None:
+    kills = 0
+    for delay in DELAYS:
+        kills += killed_after(delay, "stats", "--format", "json", env=env)
+        cache = Path(env["AIFACTORIES_CACHE_DIR"])
+        finished = list(cache.glob("graph-*.nq")) if cache.exists() else []
+        answer = run("stats", "--format", "json", env=env)
+        assert answer.returncode == 0, answer.stderr.decode()
+        assert b"Traceback" not in answer.stderr
+        for entry in finished:  # an entry in place is whole (the next run trusted it)
+            assert entry.stat().st_size > 1000
+    assert kills >= 1
+
+
+def test_release_killed_leaves_no_partial_release(tmp_path: Path, env: dict[str, str]) -> None:
+    out = tmp_path / "releases"
+    out.mkdir()
+    kills = 0
+    for delay in DELAYS:
+        kills += killed_after(delay, "release", str(out), "--force", env=env)
+        for folder in out.iterdir():
+            if folder.name.startswith("."):
+                continue  # a killed run's work folder, never read as a release
+            assert (folder / "SHA256SUMS").is_file(), f"{folder} is a partial release"
+    assert kills >= 1
+    done = run("release", str(out), "--force", env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    releases = [f for f in out.iterdir() if not f.name.startswith(".")]
+    assert len(releases) == 1 and (releases[0] / "SHA256SUMS").is_file()
