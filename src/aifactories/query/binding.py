@@ -51,10 +51,23 @@ def check_parameters(query: StoredQuery, values: Mapping[str, str]) -> list[tupl
                     f"give it as --param {param.name}=VALUE"
                 )
             continue
+        _check_characters(param, value)
         if not param.is_entity:
             check_literal(param, value)
         out.append((param, value))
     return out
+
+
+def _check_characters(param: Param, value: str) -> None:
+    """The input boundary for any value: no control characters (a trailing newline included)
+    and no lone surrogates (text that is not Unicode)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ParameterError(f"parameter {param.name!r}: not valid Unicode text") from None
+    for ch in value:
+        if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0:
+            raise ParameterError(f"parameter {param.name!r}: control character {ch!r} in {value!r}")
 
 
 def _entity_classes(param: Param) -> list[str] | None:
