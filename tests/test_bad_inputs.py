@@ -243,3 +243,15 @@ def teardown_module() -> None:
     target = os.environ.get("AIFACTORIES_CORPUS_TIMES")
     if target and _TIMES:
         Path(target).write_text(json.dumps(_TIMES, indent=1, sort_keys=True))
+
+
+def test_pages_carry_a_content_security_policy(client: Any) -> None:
+    """Every HTML answer (page or error page) names where scripts may come from; JSON does not
+    need one; no answer may be sniffed into another type."""
+    for path in ("/", "/query", "/no/such/page"):
+        response = client.get(path, headers={"accept": "text/html"})
+        policy = response.headers.get("content-security-policy", "")
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+        assert response.headers.get("x-content-type-options") == "nosniff"
+    api = client.get("/api/queries", headers={"accept": "application/json"})
+    assert api.headers.get("x-content-type-options") == "nosniff"
