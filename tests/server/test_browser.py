@@ -44,7 +44,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=server.url, java_script_enabled=True)
+    # bypass_csp: the harness injects scripts (axe-core, wait_for_function) that the pages'
+    # Content-Security-Policy rightly refuses; the policy is tested in tests/test_bad_inputs.py
+    context = browser.new_context(base_url=server.url, java_script_enabled=True, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     outside: list[str] = []
