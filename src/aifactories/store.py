@@ -10,6 +10,7 @@ build never leaves a half-written store where a good one was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
