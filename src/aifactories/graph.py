@@ -258,7 +258,7 @@ def parse_file(path: Path, into: Graph | None = None, data: bytes | None = None)
         raise DataSyntaxError(path, None, "nested too deeply") from None
     except Exception as exc:  # rdflib's parsers raise many types; all mean "bad input" here
         raise _syntax_error(path, exc) from exc
-    if checked:
+    if checked and data is not None:
         inputs.check_terms(path, target, data)
         if target is not graph:
             for triple in target:

@@ -346,7 +346,7 @@ def check_pattern(pattern: str, flags: str = "", where: str = "sh:pattern") -> N
     try:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - Python < 3.11
-        import sre_parse  # type: ignore[no-redef]
+        import sre_parse
 
     try:
         re.compile(pattern, _re_flags(flags))
