@@ -19,8 +19,9 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-#: Delays (seconds) after which the process is killed; the later ones may let it finish.
-DELAYS = (0.4, 0.8, 1.2, 1.6, 2.4)
+#: When the process is killed, as fractions of a whole run's measured time (so that the kills
+#: land midway on a fast machine and a slow one alike).
+FRACTIONS = (0.15, 0.3, 0.5, 0.7, 0.9)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,6 +38,18 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "aifactories.cli", *args], env=env, capture_output=True, timeout=300
     )
+
+
+def timed(*args: str, env: dict[str, str]) -> float:
+    """Seconds a whole run takes (it must succeed)."""
+    started = time.monotonic()
+    done = run(*args, env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    return time.monotonic() - started
+
+
+def delays(whole: float) -> list[float]:
+    return [whole * f for f in FRACTIONS]
 
 
 def killed_after(delay: float, *args: str, env: dict[str, str]) -> bool:
@@ -60,14 +73,15 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def test_export_killed_leaves_old_or_whole_file(tmp_path: Path, env: dict[str, str]) -> None:
     target = tmp_path / "out.nt"
-    assert run("export", "--format", "nt", "-o", str(target), env=env).returncode == 0
+    seconds = timed("export", "--format", "nt", "-o", str(target), env=env)
     whole = target.read_bytes()
     old = b"<http://example.org/old> <http://example.org/p> <http://example.org/o> .\n"
     kills = 0
-    for delay in DELAYS:
+    for delay in delays(seconds):
         target.write_bytes(old)
         kills += killed_after(delay, "export", "--format", "nt", "-o", str(target), env=env)
         assert target.read_bytes() in (old, whole), f"half-written after {delay} s"
+    print(f"export -o: killed midway in {kills} of {len(FRACTIONS)} runs")
     assert kills >= 1, "no run was killed midway: the delays are too long here"
     assert run("export", "--format", "nt", "-o", str(target), env=env).returncode == 0
     assert target.read_bytes() == whole
@@ -83,15 +97,16 @@ def _tree_digest(folder: Path) -> str:
 
 def test_load_store_killed_keeps_the_old_store(tmp_path: Path, env: dict[str, str]) -> None:
     store = tmp_path / "store"
-    assert run("load", "--store", str(store), env=env).returncode == 0
+    seconds = timed("load", "--store", str(store), env=env)
     kills = 0
-    for delay in DELAYS:
+    for delay in delays(seconds):
         kills += killed_after(delay, "load", "--store", str(store), env=env)
         answer = run(
             "query", "exascale-factories", "--store", str(store), "--format", "csv", env=env
         )
         assert answer.returncode == 0, answer.stderr.decode()
         assert b"jupiter" in answer.stdout.lower()
+    print(f"load --store: killed midway in {kills} of {len(FRACTIONS)} runs")
     assert kills >= 1
     assert run("load", "--store", str(store), env=env).returncode == 0
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.")]
@@ -99,29 +114,36 @@ def test_load_store_killed_keeps_the_old_store(tmp_path: Path, env: dict[str, st
 
 
 def test_cache_write_killed_then_recovers(tmp_path: Path, env: dict[str, str]) -> None:
+    seconds = timed(
+        "stats", "--format", "json", env={**env, "AIFACTORIES_CACHE_DIR": str(tmp_path / "c0")}
+    )
     kills = 0
-    for delay in DELAYS:
+    for n, delay in enumerate(delays(seconds)):
+        cache = tmp_path / f"cache-{n}"  # cold each time: the kill lands in a build and write
+        env = {**env, "AIFACTORIES_CACHE_DIR": str(cache)}
         kills += killed_after(delay, "stats", "--format", "json", env=env)
-        cache = Path(env["AIFACTORIES_CACHE_DIR"])
         finished = list(cache.glob("graph-*.nq")) if cache.exists() else []
         answer = run("stats", "--format", "json", env=env)
         assert answer.returncode == 0, answer.stderr.decode()
         assert b"Traceback" not in answer.stderr
         for entry in finished:  # an entry in place is whole (the next run trusted it)
             assert entry.stat().st_size > 1000
+    print(f"cache write: killed midway in {kills} of {len(FRACTIONS)} runs")
     assert kills >= 1
 
 
 def test_release_killed_leaves_no_partial_release(tmp_path: Path, env: dict[str, str]) -> None:
     out = tmp_path / "releases"
     out.mkdir()
+    seconds = timed("release", str(tmp_path / "first"), env=env)
     kills = 0
-    for delay in DELAYS:
+    for delay in delays(seconds):
         kills += killed_after(delay, "release", str(out), "--force", env=env)
         for folder in out.iterdir():
             if folder.name.startswith("."):
                 continue  # a killed run's work folder, never read as a release
             assert (folder / "SHA256SUMS").is_file(), f"{folder} is a partial release"
+    print(f"release: killed midway in {kills} of {len(FRACTIONS)} runs")
     assert kills >= 1
     done = run("release", str(out), "--force", env=env)
     assert done.returncode == 0, done.stderr.decode()
