@@ -86,6 +86,14 @@ class AIF(DefinedNamespace):
     operatedBy: URIRef
     partnerCountry: URIRef
     peakPerformance: URIRef
+    participatingStatesAfter: URIRef
+    memberStatesAfter: URIRef
+    estimatedUntil: URIRef
+    conflictsWith: URIRef
+    sumOf: URIRef
+    top500Rank: URIRef
+    hplPerformance: URIRef
+    aiPerformance: URIRef
     predecessorOf: URIRef
     selected: URIRef
     selectedCount: URIRef
