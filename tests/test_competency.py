@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from aifactories import catalogue
 from aifactories.graph import KnowledgeGraph
+from aifactories.query import catalogue, run_named
 from queries.goldens import Cell, golden_cell, show, term_cell
 
 QUESTIONS_FILE = Path(__file__).resolve().parent / "competency" / "questions.yaml"
@@ -37,7 +37,9 @@ def test_questions_are_well_formed() -> None:
     assert len(ids) == len(set(ids)), "question ids repeat"
     assert len(QUESTIONS) >= 40
     for q in QUESTIONS:
-        assert {"id", "topic", "question", "query", "params", "expect", "source"} <= q.keys(), q["id"]
+        assert {"id", "topic", "question", "query", "params", "expect", "source"} <= q.keys(), q[
+            "id"
+        ]
         assert q["topic"] in TOPICS, q["id"]
         assert q["source"].strip(), q["id"]
         CATALOGUE.get(q["query"])  # raises on an unknown query
@@ -82,7 +84,7 @@ def _check(question: dict[str, Any], expect: dict[str, Any], result: Any) -> Non
 def test_competency_question(question: dict[str, Any], kg: KnowledgeGraph) -> None:
     query = CATALOGUE.get(question["query"])
     params = {k: str(v) for k, v in (question["params"] or {}).items()}
-    result = catalogue.run(query, params, kg)
+    result = run_named(query, params, kg).to_rdflib()
     _check(question, question["expect"], result)
     if "also" in question:
         _check(question, question["also"], result)
