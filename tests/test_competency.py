@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from aifactories.graph import KnowledgeGraph
+from aifactories.namespaces import PREFIXES
 from aifactories.query import catalogue, run_named
 from queries.goldens import Cell, golden_cell, show, term_cell
 
@@ -88,3 +89,20 @@ def test_competency_question(question: dict[str, Any], kg: KnowledgeGraph) -> No
     _check(question, question["expect"], result)
     if "also" in question:
         _check(question, question["also"], result)
+
+
+AUDIT_FILE = QUESTIONS_FILE.parent / "seed_audit.yaml"
+AUDIT: list[dict[str, Any]] = yaml.safe_load(AUDIT_FILE.read_text(encoding="utf-8"))
+_PREFIXES = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in sorted(PREFIXES.items()))
+
+
+@pytest.mark.parametrize("claim", [c for c in AUDIT if "ask" in c], ids=lambda c: c["claim"])
+def test_seed_claim_is_reached(claim: dict[str, Any], kg: KnowledgeGraph) -> None:
+    result = kg.union.query(f"{_PREFIXES}\nASK {{ {claim['ask']} }}")
+    assert result.askAnswer, f"seed claim not found as structured facts: {claim['claim']}"
+
+
+def test_seed_audit_reaches_nearly_every_claim() -> None:
+    unreached = [c for c in AUDIT if "ask" not in c]
+    assert all(c.get("reached") is False and c.get("reason") for c in unreached)
+    assert len(AUDIT) - len(unreached) >= 95, f"{len(AUDIT) - len(unreached)}/{len(AUDIT)}"
