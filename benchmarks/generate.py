@@ -263,6 +263,7 @@ class Network:
             yield _block(
                 [
                     f"value:sys-{s}-peak-performance-example-org a aif:Quantity",
+                    f'rdfs:label "Synthetic system {s} peak performance"@en',
                     f"schema:value {10 + s % 900}.5",
                     'schema:unitText "PFlop/s"',
                     f"dcterms:source {self._source(s % self.sources)}",
@@ -309,6 +310,7 @@ class Network:
             yield _block(
                 [
                     f"membership:{slug}-org-{org}-{role} a org:Membership",
+                    f'rdfs:label "Synthetic organisation {org} is {role} of {slug}"@en',
                     f"org:organization factory:{slug}",
                     f"org:member organisation:org-{org}",
                     f"org:role role:{role}",
@@ -319,6 +321,7 @@ class Network:
             yield _block(
                 [
                     f"{usage} a aif:SystemUsage",
+                    f'rdfs:label "{slug} uses synthetic system {s} ({kind})"@en',
                     f"aif:usedSystem system:sys-{s}",
                     f"aif:usageKind usage:{kind}",
                     f"dcterms:source {sources[1]}",
@@ -333,6 +336,7 @@ class Network:
         yield _block(
             [
                 f"value:{slug}-investment-example-org a aif:MonetaryAmount",
+                f'rdfs:label "Synthetic AI Factory {f} total investment"@en',
                 f"schema:value {amount if planted else amount + '.0'}",
                 'schema:currency "EUR"',
                 f"dcterms:source {sources[0]}",

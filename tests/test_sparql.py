@@ -136,8 +136,10 @@ def test_broad_health_sector_finds_narrower_focus_areas(kg: KnowledgeGraph) -> N
         """SELECT DISTINCT ?f WHERE {
                ?f a aif:AIFactory ; aif:focusArea/skos:broader* sector:health }""",
     )
-    # seed: JAIF and AI2F name healthcare, PIAST health & life sciences
-    assert rows == {(FACTORY.jaif,), (FACTORY.ai2f,), (FACTORY.piast,)}
+    # seed: JAIF and AI2F name healthcare, PIAST health & life sciences; other cited sources:
+    # Pharos, MIMER, Gaia, 1HealthAI, RO AI Factory, L-AIF, BSC AIF (tests/competency)
+    slugs = ("jaif", "ai2f", "piast", "pharos", "mimer", "gaia", "1healthai", "ro-ai-factory")
+    assert rows == {(FACTORY[s],) for s in (*slugs, "laif", "bsc-aif")}
 
 
 def test_network_size_after_wave_2(kg: KnowledgeGraph) -> None:

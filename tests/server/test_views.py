@@ -84,7 +84,7 @@ def test_timeline_shows_a_disputed_estimate_as_a_range_with_both_sources(
     client: httpx.Client,
 ) -> None:
     html = client.get("/timeline").text
-    item = html[html.index(">Alice Recoque</a>: deployment") :]
+    item = html[html.index(">Alice Recoque</a>: Alice Recoque deployment") :]
     item = item[: item.index("</li>\n  <li")] if "</li>\n  <li" in item else item
     assert "Sources disagree" in item
     assert "not before 2027" in item
