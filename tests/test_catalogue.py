@@ -231,6 +231,27 @@ def test_duplicate_names_in_a_folder(tmp_path: Path) -> None:
         load_catalogue(tmp_path)
 
 
+def test_load_query_reads_one_file_and_keeps_the_catalogue_errors(tmp_path: Path) -> None:
+    """The CLI's one-file lookup gives what the catalogue gives, and the catalogue's errors."""
+    assert all(catalogue.load_query(q.name) == q for q in CATALOGUE)
+    write(tmp_path, GOOD, name="001_one.rq")
+    write(tmp_path, "not a header\n", name="002_broken.rq")
+    assert catalogue.load_query("one", tmp_path).name == "one"
+    with pytest.raises(QueryHeaderError, match="002_broken"):
+        catalogue.load_query("nope", tmp_path)
+    (tmp_path / "002_broken.rq").unlink()
+    write(tmp_path, GOOD, name="002_one.rq")
+    with pytest.raises(QueryHeaderError, match=r"'one' is also used by 001_one\.rq"):
+        catalogue.load_query("one", tmp_path)
+
+
+def test_default_reasoner_is_rules_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aifactories import graph, rules
+
+    monkeypatch.delenv(graph.REASONER_ENV, raising=False)
+    assert graph.default_reasoner() == rules.DEFAULT_REASONER
+
+
 # --- Parameters ------------------------------------------------------------------------------
 
 

@@ -394,7 +394,7 @@ def query(
     unknown, ambiguous or malformed value is refused with a one-line message (exit status 2).
     """
     from aifactories.query import results, run_stored
-    from aifactories.query.catalogue import load_catalogue
+    from aifactories.query.catalogue import load_query
 
     values: dict[str, str] = {}
     for item in params:
@@ -404,7 +404,7 @@ def query(
         if key.strip() in values:
             raise UserError(f"--param {key.strip()!r} given twice")
         values[key.strip()] = value
-    stored = load_catalogue().get(name)
+    stored = load_query(name)
     chosen = results.check_format(stored.form, fmt)
     from aifactories.limits import time_limit
 

@@ -53,9 +53,12 @@ Triple = tuple[Any, Any, Any]
 
 
 def default_reasoner() -> str:
-    from aifactories.rules import DEFAULT_REASONER, check_reasoner
+    name = os.environ.get(REASONER_ENV)
+    if not name:
+        return "rules"  # rules.DEFAULT_REASONER, spelt out: a warm load never imports rules
+    from aifactories.rules import check_reasoner
 
-    return check_reasoner(os.environ.get(REASONER_ENV) or DEFAULT_REASONER)
+    return check_reasoner(name)
 
 
 class KnowledgeGraph:

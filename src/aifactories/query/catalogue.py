@@ -181,6 +181,23 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
         return catalogue
 
 
+def load_query(name: str, directory: Path | None = None) -> StoredQuery:
+    """The stored query ``name``, parsing only its own file when the file names allow it.
+
+    For the CLI's ``query`` command: the one-shot process needs one header, not all of them. Names
+    and numbers are unique when the file names say so (both come from the name); anything else
+    (no such file, a clash, a bad file name) goes through ``load_catalogue`` and its errors.
+    """
+    folder = Path(directory) if directory is not None else resources.queries_dir()
+    if folder.is_dir():
+        matches = [_FILE_NAME.match(p.name) for p in folder.glob("*.rq")]
+        numbers = [m.group(1) for m in matches if m]
+        found = [m for m in matches if m and m.group(2) == name]
+        if all(matches) and len(found) == 1 and len(set(numbers)) == len(numbers):
+            return parse_query_file(folder / found[0].group(0))
+    return load_catalogue(folder if directory is not None else None).get(name)
+
+
 def _check_unique(queries: Sequence[StoredQuery]) -> None:
     seen: dict[Any, Path] = {}
     for query in queries:
