@@ -1,4 +1,4 @@
-"""Every city has coordinates from a cited source (data/coordinates.ttl, tools/coordinates.py)."""
+"""Every city has coordinates from a cited source (data/coordinates.ttl, tests/tools/coordinates.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Take the README's screenshots (docs/screenshots/) with Debian's chromium against a local server.
 
-Usage: ``python tools/screenshots.py [OUT_DIR]`` (default docs/screenshots). Starts
+Usage: ``python tests/tools/screenshots.py [OUT_DIR]`` (default docs/screenshots). Starts
 ``aifactories serve`` on a free loopback port, shoots each page at desktop (1280 px) and phone
 (390 px) widths, and stops the server.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Where a phone screenshot starts (the page's top otherwise).
 ANCHORS = {
     "map": "#europe-map",

