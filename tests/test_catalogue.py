@@ -182,6 +182,20 @@ def test_good_header_parses(tmp_path: Path) -> None:
     )
 
 
+def test_header_memo_gives_the_same_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A header parsed once is read back from the cache's memo; a damaged memo is re-parsed."""
+    monkeypatch.setenv("AIFACTORIES_CACHE_DIR", str(tmp_path / "cache"))
+    path = write(tmp_path, GOOD)
+    first = parse_query_file(path)
+    memos = list((tmp_path / "cache" / "memo").glob("header-*.json"))
+    assert len(memos) == 1
+    assert parse_query_file(path) == first
+    memos[0].write_text("{not json", encoding="utf-8")
+    assert parse_query_file(path) == first
+    changed = write(tmp_path, GOOD.replace("Test query", "Other query", 1))
+    assert parse_query_file(changed).summary == "Other query"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

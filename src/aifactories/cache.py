@@ -202,6 +202,50 @@ def write(key: str, body: bytes, meta: dict[str, Any]) -> Path:
     return target
 
 
+#: Largest small memo read back (a parsed query header is about 1 kB).
+MEMO_MAX_BYTES = 1 << 20
+
+
+def memo_path(kind: str, key: str) -> Path:
+    return cache_dir() / "memo" / f"{kind}-{key}.json"
+
+
+def read_memo(kind: str, key: str) -> Any | None:
+    """A small JSON value stored under ``key`` (a content hash), or None when absent or unsound.
+
+    For derived values that are cheap to keep and slow to recompute in a one-shot process
+    (a stored query's parsed header costs PyYAML's 18 ms import; reading its memo, 0.1 ms).
+    """
+    if not enabled():
+        return None
+    path = memo_path(kind, key)
+    try:
+        if not path.is_file() or path.stat().st_size > MEMO_MAX_BYTES:
+            return None
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def write_memo(kind: str, key: str, value: Any) -> None:
+    """Store ``value`` as JSON under ``key``, atomically; a failure to write is only logged."""
+    if not enabled():
+        return
+    path = memo_path(kind, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(value, out, ensure_ascii=True)
+            os.replace(tmp, path)
+        except BaseException:
+            _remove(Path(tmp))
+            raise
+    except OSError as exc:
+        log.debug("cannot write memo %s: %s", path, exc)
+
+
 def _prune(folder: Path, keep: Path) -> None:
     entries = sorted(folder.glob("graph-*.nq"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in entries if p != keep][KEEP - 1 :]:

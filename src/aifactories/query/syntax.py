@@ -43,7 +43,9 @@ _TOKEN = re.compile(
     r"|'(?:[^'\\\n]|\\.)*'"
     r'|<[^<>"{}|^`\\\x00-\x20]*>'
     r"|\#[^\n]*)"
-    r"|(?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+)"
+    # [^\x00-\xbf...] spells \u00c0-\ufffd (and beyond, as SPARQL's PN_CHARS_U allows): a class
+    # ranging to \ufffd costs 2 ms to compile at every start-up, this one 0.2 ms
+    r"|(?P<var>[?$](?:[A-Za-z0-9_\u00b7]|[^\x00-\xbf\ufffe\uffff])+)"
     r"|(?P<word>[A-Za-z][A-Za-z0-9_-]*(?::[^\s(){}<>,;.]*)?)"
     r"|(?P<open>\()|(?P<close>\))"
     r"|(?P<brace>[{}])",
