@@ -4,7 +4,8 @@ Starts ``aifactories serve`` on a free loopback port (or uses ``--url``), then r
 ``--clients`` clients for ``--seconds``: ``--runaway`` of them send a query that runs until the
 server's timeout (a cross join sorted before its first row), the rest send a cheap ASK. Prints
 (and with ``--json`` writes) per kind: requests, errors (transport errors and statuses other than
-200 for cheap queries; other than 200/503 for runaway ones), p50 and p95 latency. Not a test:
+200 for cheap queries; other than 200/503 for runaway ones), p50 and p95 latency, and the
+server's peak memory (proportional set size of its processes, sampled twice a second). Not a test:
 speed figures are measured here, never asserted (benchmarks/README.md).
 
     python benchmarks/runaway_load.py --clients 50 --runaway 10 --seconds 60
@@ -13,6 +14,7 @@ speed figures are measured here, never asserted (benchmarks/README.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,6 +41,7 @@ def free_port() -> int:
 
 def start_server(workers: int, timeout: float) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - open for the server's whole life
     process = subprocess.Popen(
         [
             sys.executable,
@@ -54,19 +58,21 @@ def start_server(workers: int, timeout: float) -> tuple[subprocess.Popen[bytes],
             "warning",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(url + "/health", timeout=2).status_code == 200:
                 return process, url
         except httpx.TransportError:
             time.sleep(0.3)
-    os.killpg(process.pid, signal.SIGKILL)
-    raise SystemExit("the server did not start")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    log.seek(0)
+    raise SystemExit("the server did not start:\n" + log.read().decode(errors="replace"))
 
 
 def client(url: str, query: str, stop: float, out: list[tuple[float, int | str]]) -> None:
@@ -82,6 +88,27 @@ def client(url: str, query: str, stop: float, out: list[tuple[float, int | str]]
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
             out.append((time.monotonic() - started, status))
+
+
+def memory_mb(group: int) -> float:
+    """Proportional set size (MB) of every process in the server's process group."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != group:  # field 5: pgrp
+                continue
+            for line in (stat.parent / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1024
+
+
+def sample_memory(group: int, stop: float, peaks: list[float]) -> None:
+    while time.monotonic() < stop:
+        peaks.append(memory_mb(group))
+        time.sleep(0.5)
 
 
 def summary(rows: list[tuple[float, int | str]], ok: tuple[int, ...]) -> dict[str, object]:
@@ -127,6 +154,11 @@ def main() -> None:
         )
         for i in range(args.clients)
     ]
+    peaks: list[float] = []
+    if process is not None:
+        threads.append(
+            threading.Thread(target=sample_memory, args=(process.pid, stop, peaks), daemon=True)
+        )
     try:
         for thread in threads:
             thread.start()
@@ -144,6 +176,7 @@ def main() -> None:
         "server_timeout_s": args.timeout,
         "cheap": summary(cheap, (200,)),
         "runaway": summary(runaway, (200, 503)),
+        "server_memory_peak_mb": round(max(peaks)) if peaks else None,
     }
     print(json.dumps(result, indent=2))
     if args.json:

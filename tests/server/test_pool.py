@@ -118,6 +118,70 @@ def test_runner_without_a_supervisor_only_logs_the_overrun(
     assert "no supervisor" in caplog.text
 
 
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_a_long_query_runs_at_low_priority_and_a_short_one_does_not(state: WorkerState) -> None:
+    seen: dict[str, int] = {}
+
+    def run(job: object, _: WorkerState) -> Reply:
+        if job == "long":
+            time.sleep(0.4)  # past demote_after: the runner lowers this thread's priority
+        seen[str(job)] = _nice()
+        return Reply()
+
+    runner = Runner(state, timeout=5, threads=2, demote_after=0.1, run=run)
+
+    async def scenario() -> list[Reply]:
+        return list(await asyncio.gather(runner.submit("long"), runner.submit("short")))
+
+    try:
+        replies = asyncio.run(scenario())
+        # the demoted thread got its priority back, or left: the next query runs at nice 0
+        after = asyncio.run(runner.submit("again"))
+    finally:
+        runner.close()
+    assert [reply.status for reply in replies] == [200, 200] and after.status == 200
+    assert seen["long"] == 19
+    assert seen["short"] == _nice() and seen["again"] == _nice()
+
+
+def test_long_queries_beyond_their_limit_are_stopped_and_short_ones_answer(
+    state: WorkerState,
+) -> None:
+    release = threading.Event()
+
+    def run(job: object, _: WorkerState) -> Reply:
+        if job == "long":
+            release.wait(5)
+        return Reply(body=str(job).encode())
+
+    retired: list[bool] = []
+    runner = Runner(state, timeout=5, threads=4, long_limit=3, demote_after=0.1, run=run)
+    runner.on_overrun = lambda: retired.append(True)
+
+    async def scenario() -> tuple[list[Reply], Reply]:
+        longs = [asyncio.ensure_future(runner.submit("long")) for _ in range(4)]
+        first = await asyncio.wait(longs, timeout=2, return_when=asyncio.FIRST_COMPLETED)
+        short = await runner.submit("short", timeout=1)  # three slots are free again
+        release.set()
+        await asyncio.gather(*first[1])
+        return [long.result() for long in longs], short
+
+    try:
+        longs, short = asyncio.run(scenario())
+    finally:
+        release.set()
+        runner.close()
+    statuses = sorted(reply.status for reply in longs)
+    assert statuses == [200, 200, 200, 503]
+    (stopped,) = [reply for reply in longs if reply.status == 503]
+    assert "long-running" in (stopped.error or "")
+    assert retired == [True]
+    assert short.status == 200 and short.body == b"short"
+
+
 # --- the pool: forked workers ---------------------------------------------------------------
 
 

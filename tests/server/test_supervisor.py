@@ -1,19 +1,29 @@
-"""``serve``'s supervisor: the port check that runs before anything is loaded.
+"""``serve``'s supervisor: the port check, and graceful retirement under runaway queries.
 
-(The supervisor's replacement of a retired process is checked with a real runaway query in
+(A single runaway query's 503 and the end of its CPU use are checked in
 tests/server/test_protocol.py.)
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
+import httpx
 import pytest
+from tests.server.conftest import Server
 
 from aifactories.errors import InputError
 from aifactories.server.supervisor import check_port
+
+CHEAP = "ASK { ?s a ?o }"
+#: Counts a cross product of the graph: runs far past the test server's timeout, in little memory.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 def test_a_free_port_is_accepted_and_a_taken_one_refused() -> None:
@@ -41,3 +51,59 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2() -> None:
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("Error: ") and str(port) in line and "--port" in line
+
+
+def _children(server: Server) -> list[int]:
+    """The supervisor's live child processes (its server processes)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server.pid and fields[0] != "Z":  # ppid, and not a zombie
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_cheap_queries_keep_answering_while_runaway_ones_retire_processes(server: Server) -> None:
+    """Each runaway query's timeout retires a server process; no cheap query may notice."""
+    stop = time.monotonic() + 2.5 * server.timeout
+    cheap: list[int | str] = []
+    runaway: list[int | str] = []
+    processes: set[int] = set()
+
+    def client(query: str, out: list[int | str]) -> None:
+        with httpx.Client(timeout=3 * server.timeout) as http:
+            while time.monotonic() < stop:
+                try:
+                    status: int | str = http.post(
+                        server.url + "/sparql", data={"query": query}
+                    ).status_code
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                out.append(status)
+
+    def watch() -> None:
+        with httpx.Client(timeout=3 * server.timeout) as http:
+            while time.monotonic() < stop:
+                processes.add(http.get(server.url + "/health").json()["process"])
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=client, args=(RUNAWAY, runaway)) for _ in range(4)]
+    threads += [threading.Thread(target=client, args=(CHEAP, cheap)) for _ in range(6)]
+    threads.append(threading.Thread(target=watch))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failed = [status for status in cheap if status != 200]
+    assert cheap and not failed, f"{len(failed)} of {len(cheap)} cheap queries failed: {failed[:5]}"
+    assert runaway and set(runaway) == {503}
+    assert len(processes) > 2, "no server process was retired and replaced"
+    # the retired processes end (and their runaway threads with them); two remain
+    deadline = time.monotonic() + 4 * server.timeout
+    while len(_children(server)) != 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(_children(server)) == 2
+    assert os.path.exists(f"/proc/{server.pid}")

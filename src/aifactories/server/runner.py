@@ -6,19 +6,34 @@ no copy of the graph. Measured with ``benchmarks/load_test.py``, this is what br
 within reach of ``oxigraph serve-read-only`` (benchmarks/README.md). rdflib's evaluator holds the
 GIL and cannot be interrupted, so ``serve --engine rdflib`` keeps the forked worker pool.
 
-A thread cannot be killed. A query past its deadline is answered 503 at once and counted as an
-overrun; ``on_overrun`` then retires the whole server process (``supervisor`` sets it: the
-process stops accepting, finishes its other requests and exits, which ends the runaway thread,
-and the supervisor forks a fresh one from the parent that holds the loaded store). A thread
-keeps its slot until it really ends, so runaway queries can never hold more than ``threads``
-threads; beyond that, requests wait for a slot and get 503 "busy" at their deadline.
+How runaway queries are kept from starving cheap ones (``benchmarks/runaway_load.py``):
+
+- **Low priority once long.** A query still running after ``demote_after`` seconds (0.25 s by
+  default; the stored queries answer in milliseconds) has its thread's nice value set to 19, so
+  the kernel gives the cores to short queries and to the event loop first. A thread that cannot
+  get its priority back afterwards (no privilege to lower a nice value) ends after that query
+  and a fresh thread takes its place.
+- **Long queries leave the short-query slots.** ``threads`` slots admit queries; one that grows
+  long gives its slot back and takes one of ``long_limit`` long-query places (three quarters of
+  ``threads`` by default) until its thread ends. A query that grows long when every place is
+  taken is stopped at once (503) and keeps its slot until its thread ends. So runaway queries
+  can hold at most ``long_limit`` threads plus the slots of those stopped, and short queries
+  find a free slot.
+- **Retirement.** A thread cannot be killed. A query past its deadline is answered 503 and
+  ``on_overrun`` is called: under ``aifactories serve`` the supervisor forks a fresh server
+  process on the same listening socket and this one stops accepting, finishes what it holds and
+  exits, which ends the runaway thread and frees its memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
+import os
+import queue
+import threading
 from collections.abc import Callable
 
 from aifactories.server.pool import QueryPool
@@ -26,32 +41,138 @@ from aifactories.server.worker import Reply, WorkerState, execute
 
 log = logging.getLogger("aifactories.server")
 
+#: The nice value of a thread whose query has run longer than ``demote_after``.
+LOW_PRIORITY = 19
+
+TIMEOUT_MESSAGE = (
+    "the query ran past the {limit:g} s timeout and was stopped; "
+    "narrow it down (LIMIT, more specific patterns) and try again"
+)
+
+
+class _Job:
+    """One task on its way through a thread: what it runs and the thread that runs it."""
+
+    __slots__ = ("demoted", "fn", "future", "tid")
+
+    def __init__(self, fn: Callable[[], Reply]) -> None:
+        self.fn = fn
+        self.future: concurrent.futures.Future[Reply] = concurrent.futures.Future()
+        self.tid: int | None = None
+        self.demoted = False
+
+
+class _Threads:
+    """A grow-on-demand thread pool whose threads can be demoted (nice) while they run a job.
+
+    ``concurrent.futures.ThreadPoolExecutor`` reuses every thread; a thread demoted to nice 19
+    that may not raise its priority again must not run the next short query, so here such a
+    thread leaves after its job.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._count = 0
+        self._closed = False
+
+    def submit(self, job: _Job) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the query threads are closed")
+            self._jobs.put(job)
+            if self._idle:
+                self._idle -= 1  # that idle thread takes it
+                return
+            self._count += 1
+        threading.Thread(target=self._work, name=f"{self.name}-{self._count}", daemon=True).start()
+
+    def demote(self, job: _Job) -> None:
+        """Lower the priority of the thread running ``job`` (or of the job once it starts)."""
+        with self._lock:  # held across the call: the thread may be restoring its priority
+            job.demoted = True
+            if job.tid is not None:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, job.tid, LOW_PRIORITY)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for _ in range(self._idle):
+                self._jobs.put(None)
+
+    def _work(self) -> None:
+        tid = threading.get_native_id()
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            with self._lock:
+                job.tid = tid
+                demoted = job.demoted
+            if demoted:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, tid, LOW_PRIORITY)
+            if job.future.set_running_or_notify_cancel():
+                try:
+                    job.future.set_result(job.fn())
+                except BaseException as exc:  # handed to the waiting request
+                    job.future.set_exception(exc)
+            with self._lock:
+                job.tid = None
+                demoted = job.demoted
+            if demoted and not _restore_priority(tid):
+                with self._lock:
+                    self._count -= 1
+                return  # a thread stuck at low priority must not serve the next query
+            with self._lock:
+                if self._closed:
+                    self._count -= 1
+                    return
+                self._idle += 1
+
+
+def _restore_priority(tid: int) -> bool:
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, 0)
+    except OSError:
+        return False
+    return True
+
 
 class Runner:
-    """Runs tasks in process on ``threads`` threads, or on a ``QueryPool`` when given one."""
+    """Runs tasks in process on up to ``threads`` threads, or on a ``QueryPool`` when given one."""
 
     def __init__(
         self,
         state: WorkerState,
         *,
         timeout: float = 10.0,
-        threads: int = 4,
+        threads: int = 16,
+        long_limit: int | None = None,
+        demote_after: float = 0.25,
         pool: QueryPool | None = None,
         run: Callable[[object, WorkerState], Reply] = execute,
     ) -> None:
-        if threads < 1:
-            raise ValueError("the runner needs at least one thread")
+        long_limit = max(1, threads * 3 // 4) if long_limit is None else long_limit
+        if threads < 1 or long_limit < 1:
+            raise ValueError("the runner needs at least one thread and one long-query place")
         self.state = state
         self.timeout = timeout
         self.threads = threads
+        self.long_limit = long_limit
+        self.demote_after = demote_after
         self.pool = pool
         self.run = run
         self.overruns = 0
         #: Called once per query that ran past its deadline (the supervisor retires the process).
         self.on_overrun: Callable[[], None] | None = None
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._threads: _Threads | None = None
         self._slots: asyncio.Semaphore | None = None
         self._busy = 0
+        self._long = 0
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -63,9 +184,9 @@ class Runner:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        if self._threads is not None:
+            self._threads.close()
+            self._threads = None
 
     @property
     def size(self) -> int:
@@ -100,45 +221,83 @@ class Runner:
                 **{"Retry-After": "5"},
             )
         self._busy += 1
+        job = _Job(lambda: self.run(task, self.state))
+        threads = self._pool()
+        #: what the query holds until its thread ends: a slot, or (once long) a long place
+        holds = ["slot"]
 
-        def release(_: object) -> None:
-            loop.call_soon_threadsafe(self._release, slots)
+        def finished(_: object) -> None:
+            loop.call_soon_threadsafe(self._release, slots, holds)
 
+        job.future.add_done_callback(finished)
         try:
-            future = self._pool().submit(self.run, task, self.state)
+            threads.submit(job)
         except BaseException:
-            self._release(slots)
+            job.future.cancel()
             raise
-        future.add_done_callback(release)  # the slot is free when the thread really is
+        waiting = asyncio.wrap_future(job.future)
+        too_many = loop.create_future()
+
+        def grown_long() -> None:
+            if job.future.done():
+                return
+            threads.demote(job)
+            if self._long >= self.long_limit:
+                too_many.set_result(None)  # stopped; it keeps its slot until the thread ends
+                return
+            self._long += 1
+            holds[0] = "long"
+            self._busy -= 1
+            slots.release()
+
+        timer = None
+        if self.demote_after < limit:
+            timer = loop.call_later(self.demote_after, grown_long)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), deadline - loop.time())
-        except TimeoutError:
-            self._overrun(limit)
+            done, _ = await asyncio.wait(
+                (waiting, too_many),
+                timeout=deadline - loop.time(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if waiting in done:
+            too_many.cancel()
+            return waiting.result()
+        waiting.cancel()  # the thread goes on; its process will be retired
+        if too_many in done:
+            self._overrun(f"more than {self.long_limit} long-running queries")
             return Reply.fail(
                 503,
-                f"the query ran past the {limit:g} s timeout and was stopped; "
-                "narrow it down (LIMIT, more specific patterns) and try again",
+                f"the server is busy with {self.long_limit} long-running queries; "
+                "this one was stopped (try again later, or narrow it down)",
+                **{"Retry-After": "5"},
             )
+        too_many.cancel()
+        self._overrun(f"a query past its {limit:g} s timeout")
+        return Reply.fail(503, TIMEOUT_MESSAGE.format(limit=limit))
 
-    def _release(self, slots: asyncio.Semaphore) -> None:
-        self._busy -= 1
-        slots.release()
+    def _release(self, slots: asyncio.Semaphore, holds: list[str]) -> None:
+        if holds[0] == "long":
+            self._long -= 1
+        else:
+            self._busy -= 1
+            slots.release()
 
-    def _overrun(self, limit: float) -> None:
+    def _overrun(self, why: str) -> None:
         self.overruns += 1
         if self.on_overrun is not None:
-            log.warning("query past its %g s timeout: retiring this server process", limit)
+            log.warning("%s: retiring this server process", why)
             self.on_overrun()
         else:
             log.error(
-                "query past its %g s timeout goes on in its thread: no supervisor to retire "
-                "this process (run it with 'aifactories serve')",
-                limit,
+                "%s goes on in its thread: no supervisor to retire this process "
+                "(run it with 'aifactories serve')",
+                why,
             )
 
-    def _pool(self) -> concurrent.futures.ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = concurrent.futures.ThreadPoolExecutor(
-                self.threads, thread_name_prefix="query"
-            )
-        return self._executor
+    def _pool(self) -> _Threads:
+        if self._threads is None:
+            self._threads = _Threads("query")
+        return self._threads

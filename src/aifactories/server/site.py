@@ -58,7 +58,7 @@ class Settings:
     #: ``oxigraph``: queries run on threads over the store opened once; ``rdflib``: the pool.
     engine: str = "oxigraph"
     #: Query threads per server process (Oxigraph engine).
-    threads: int = 4
+    threads: int = 16
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
