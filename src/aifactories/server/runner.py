@@ -212,19 +212,24 @@ class Runner:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.threads)
         slots = self._slots
-        try:
-            await asyncio.wait_for(slots.acquire(), limit)
-        except TimeoutError:
-            return Reply.fail(
-                503,
-                f"every query thread is busy; the request waited {limit:g} s (try again later)",
-                **{"Retry-After": "5"},
-            )
+        if slots.locked():  # wait_for wraps the wait in a task: only when there is a wait
+            try:
+                await asyncio.wait_for(slots.acquire(), limit)
+            except TimeoutError:
+                return Reply.fail(
+                    503,
+                    f"every query thread is busy; the request waited {limit:g} s (try again later)",
+                    **{"Retry-After": "5"},
+                )
+        else:
+            await slots.acquire()
         self._busy += 1
         job = _Job(lambda: self.run(task, self.state))
         threads = self._pool()
         #: what the query holds until its thread ends: a slot, or (once long) a long place
         holds = ["slot"]
+        #: why the wait for the thread was cut short, if it was
+        stopped: list[str] = []
 
         def finished(_: object) -> None:
             loop.call_soon_threadsafe(self._release, slots, holds)
@@ -236,37 +241,41 @@ class Runner:
             job.future.cancel()
             raise
         waiting = asyncio.wrap_future(job.future)
-        too_many = loop.create_future()
 
-        def grown_long() -> None:
+        def stop(why: str) -> None:
+            if not waiting.done():
+                stopped.append(why)
+                waiting.cancel()  # the thread goes on; its process will be retired
+
+        timer: asyncio.TimerHandle | None = None
+
+        def grown_long() -> None:  # one timer per query: short ones never see a second
+            nonlocal timer
             if job.future.done():
                 return
             threads.demote(job)
             if self._long >= self.long_limit:
-                too_many.set_result(None)  # stopped; it keeps its slot until the thread ends
+                stop("long")  # it keeps its slot until its thread ends
                 return
             self._long += 1
             holds[0] = "long"
             self._busy -= 1
             slots.release()
+            timer = loop.call_at(deadline, stop, "timeout")
 
-        timer = None
         if self.demote_after < limit:
             timer = loop.call_later(self.demote_after, grown_long)
+        else:
+            timer = loop.call_at(deadline, stop, "timeout")
         try:
-            done, _ = await asyncio.wait(
-                (waiting, too_many),
-                timeout=deadline - loop.time(),
-                return_when=asyncio.FIRST_COMPLETED,
-            )
+            return await waiting
+        except asyncio.CancelledError:
+            if not stopped:
+                raise  # the request itself was cancelled
         finally:
             if timer is not None:
                 timer.cancel()
-        if waiting in done:
-            too_many.cancel()
-            return waiting.result()
-        waiting.cancel()  # the thread goes on; its process will be retired
-        if too_many in done:
+        if stopped == ["long"]:
             self._overrun(f"more than {self.long_limit} long-running queries")
             return Reply.fail(
                 503,
@@ -274,7 +283,6 @@ class Runner:
                 "this one was stopped (try again later, or narrow it down)",
                 **{"Retry-After": "5"},
             )
-        too_many.cancel()
         self._overrun(f"a query past its {limit:g} s timeout")
         return Reply.fail(503, TIMEOUT_MESSAGE.format(limit=limit))
 
