@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -75,16 +76,21 @@ def start_server(workers: int, timeout: float) -> tuple[subprocess.Popen[bytes],
     raise SystemExit("the server did not start:\n" + log.read().decode(errors="replace"))
 
 
-def client(url: str, query: str, stop: float, out: list[tuple[float, int | str]]) -> None:
+def client(
+    url: str, query: str, stop: float, out: list[tuple[float, int | str]], why: Counter[str]
+) -> None:
     with httpx.Client(timeout=60) as http:
         while time.monotonic() < stop:
             started = time.monotonic()
             try:
-                status: int | str = http.get(
+                response = http.get(
                     url + "/sparql",
                     params={"query": query},
                     headers={"accept": "application/sparql-results+json"},
-                ).status_code
+                )
+                status: int | str = response.status_code
+                if status != 200:
+                    why[f"{status}: {response.json()['error']['message'][:60]}"] += 1
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
             out.append((time.monotonic() - started, status))
@@ -111,7 +117,9 @@ def sample_memory(group: int, stop: float, peaks: list[float]) -> None:
         time.sleep(0.5)
 
 
-def summary(rows: list[tuple[float, int | str]], ok: tuple[int, ...]) -> dict[str, object]:
+def summary(
+    rows: list[tuple[float, int | str]], ok: tuple[int, ...], why: Counter[str]
+) -> dict[str, object]:
     times = sorted(t for t, _ in rows)
     errors = [s for _, s in rows if s not in ok]
     p95 = times[max(0, int(len(times) * 0.95) - 1)] if times else None
@@ -122,6 +130,7 @@ def summary(rows: list[tuple[float, int | str]], ok: tuple[int, ...]) -> dict[st
         "p50_s": round(statistics.median(times), 4) if times else None,
         "p95_s": round(p95, 4) if p95 is not None else None,
         "statuses": sorted({str(s) for _, s in rows}),
+        "answers_other_than_200": dict(why.most_common()),
     }
 
 
@@ -141,6 +150,8 @@ def main() -> None:
         process, url = start_server(args.workers, args.timeout)
     cheap: list[tuple[float, int | str]] = []
     runaway: list[tuple[float, int | str]] = []
+    why_cheap: Counter[str] = Counter()
+    why_runaway: Counter[str] = Counter()
     stop = time.monotonic() + args.seconds
     threads = [
         threading.Thread(
@@ -150,6 +161,7 @@ def main() -> None:
                 RUNAWAY if i < args.runaway else CHEAP,
                 stop,
                 runaway if i < args.runaway else cheap,
+                why_runaway if i < args.runaway else why_cheap,
             ),
         )
         for i in range(args.clients)
@@ -174,8 +186,8 @@ def main() -> None:
         "seconds": args.seconds,
         "workers": args.workers,
         "server_timeout_s": args.timeout,
-        "cheap": summary(cheap, (200,)),
-        "runaway": summary(runaway, (200, 503)),
+        "cheap": summary(cheap, (200,), why_cheap),
+        "runaway": summary(runaway, (200, 503), why_runaway),
         "server_memory_peak_mb": round(max(peaks)) if peaks else None,
     }
     print(json.dumps(result, indent=2))

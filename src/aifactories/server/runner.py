@@ -150,7 +150,7 @@ class Runner:
         state: WorkerState,
         *,
         timeout: float = 10.0,
-        threads: int = 16,
+        threads: int = 32,
         long_limit: int | None = None,
         demote_after: float = 0.25,
         pool: QueryPool | None = None,

@@ -58,7 +58,7 @@ class Settings:
     #: ``oxigraph``: queries run on threads over the store opened once; ``rdflib``: the pool.
     engine: str = "oxigraph"
     #: Query threads per server process (Oxigraph engine).
-    threads: int = 16
+    threads: int = 32
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):

@@ -227,12 +227,12 @@ class _Closing:
         self.retiring = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if not self.retiring or scope["type"] != "http":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
         async def sending(message: Any) -> None:
-            if message["type"] == "http.response.start":
+            if self.retiring and message["type"] == "http.response.start":
                 headers = [*message.get("headers", ()), (b"connection", b"close")]
                 message = {**message, "headers": headers}
             await send(message)
