@@ -122,12 +122,19 @@ def _nice() -> int:
     return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
 
+def _burn(seconds: float, until: threading.Event | None = None) -> None:
+    """Use ``seconds`` of CPU (a long query counts CPU time), or until ``until`` is set."""
+    start = time.thread_time()
+    while time.thread_time() - start < seconds and not (until and until.is_set()):
+        pass
+
+
 def test_a_long_query_runs_at_low_priority_and_a_short_one_does_not(state: WorkerState) -> None:
     seen: dict[str, int] = {}
 
     def run(job: object, _: WorkerState) -> Reply:
         if job == "long":
-            time.sleep(0.4)  # past demote_after: the runner lowers this thread's priority
+            _burn(0.4)  # past demote_after: the runner lowers this thread's priority
         seen[str(job)] = _nice()
         return Reply()
 
@@ -154,7 +161,7 @@ def test_long_queries_beyond_their_limit_are_stopped_and_short_ones_answer(
 
     def run(job: object, _: WorkerState) -> Reply:
         if job == "long":
-            release.wait(5)
+            _burn(5, release)
         return Reply(body=str(job).encode())
 
     retired: list[bool] = []
@@ -270,3 +277,25 @@ def test_runner_hands_tasks_to_its_pool(state: WorkerState) -> None:
     finally:
         runner.close()
     assert count(reply) == 200
+
+
+def test_a_query_that_only_waits_is_not_counted_as_long(state: WorkerState) -> None:
+    """Long means CPU used, not time since the start: waiting for a core is not being long."""
+    seen: list[int] = []
+
+    def run(job: object, _: WorkerState) -> Reply:
+        time.sleep(0.4)  # four times demote_after, and almost no CPU
+        seen.append(_nice())
+        return Reply()
+
+    runner = Runner(state, timeout=5, threads=2, long_limit=1, demote_after=0.1, run=run)
+
+    async def scenario() -> list[Reply]:
+        return list(await asyncio.gather(*(runner.submit("wait") for _ in range(2))))
+
+    try:
+        replies = asyncio.run(scenario())
+    finally:
+        runner.close()
+    assert [reply.status for reply in replies] == [200, 200]  # neither was stopped as "long"
+    assert seen == [_nice(), _nice()]

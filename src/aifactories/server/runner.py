@@ -8,9 +8,11 @@ GIL and cannot be interrupted, so ``serve --engine rdflib`` keeps the forked wor
 
 How runaway queries are kept from starving cheap ones (``benchmarks/runaway_load.py``):
 
-- **Low priority once long.** A query still running after ``demote_after`` seconds (0.25 s by
+- **Low priority once long.** A query that has used ``demote_after`` seconds of CPU (0.25 s by
   default; the stored queries answer in milliseconds) has its thread's nice value set to 19, so
-  the kernel gives the cores to short queries and to the event loop first. A thread that cannot
+  the kernel gives the cores to short queries and to the event loop first. CPU time, read from
+  ``/proc/self/task/TID/schedstat``, not time since the start: a short query that waited for a
+  core on a loaded machine is not mistaken for a long one. A thread that cannot
   get its priority back afterwards (no privilege to lower a nice value) ends after that query
   and a fresh thread takes its place.
 - **Long queries leave the short-query slots.** ``threads`` slots admit queries; one that grows
@@ -34,6 +36,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from aifactories.server.pool import QueryPool
@@ -53,12 +56,14 @@ TIMEOUT_MESSAGE = (
 class _Job:
     """One task on its way through a thread: what it runs and the thread that runs it."""
 
-    __slots__ = ("demoted", "fn", "future", "tid")
+    __slots__ = ("cpu", "demoted", "fn", "future", "tid")
 
     def __init__(self, fn: Callable[[], Reply]) -> None:
         self.fn = fn
         self.future: concurrent.futures.Future[Reply] = concurrent.futures.Future()
         self.tid: int | None = None
+        #: the thread's CPU time (s) when the job started
+        self.cpu = 0.0
         self.demoted = False
 
 
@@ -97,6 +102,17 @@ class _Threads:
                 with contextlib.suppress(OSError):
                     os.setpriority(os.PRIO_PROCESS, job.tid, LOW_PRIORITY)
 
+    def cpu_seconds(self, job: _Job) -> float:
+        """CPU time ``job`` has used so far (0 before it starts or after it ends)."""
+        with self._lock:  # the thread cannot leave the job while this reads its clock
+            if job.tid is None:
+                return 0.0
+            try:
+                with open(f"/proc/self/task/{job.tid}/schedstat", "rb") as stat:
+                    return int(stat.read().split()[0]) / 1e9 - job.cpu
+            except (OSError, ValueError, IndexError):
+                return 0.0
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -111,6 +127,7 @@ class _Threads:
                 return
             with self._lock:
                 job.tid = tid
+                job.cpu = time.thread_time()
                 demoted = job.demoted
             if demoted:
                 with contextlib.suppress(OSError):
@@ -249,9 +266,13 @@ class Runner:
 
         timer: asyncio.TimerHandle | None = None
 
-        def grown_long() -> None:  # one timer per query: short ones never see a second
+        def grown_long() -> None:  # short queries end before this first runs
             nonlocal timer
             if job.future.done():
+                return
+            used = threads.cpu_seconds(job)
+            if used < self.demote_after:  # it waited for a core or the GIL: not long yet
+                timer = loop.call_later(self.demote_after - used, grown_long)
                 return
             threads.demote(job)
             if self._long >= self.long_limit:
@@ -261,18 +282,17 @@ class Runner:
             holds[0] = "long"
             self._busy -= 1
             slots.release()
-            timer = loop.call_at(deadline, stop, "timeout")
 
+        deadline_timer = loop.call_at(deadline, stop, "timeout")
         if self.demote_after < limit:
             timer = loop.call_later(self.demote_after, grown_long)
-        else:
-            timer = loop.call_at(deadline, stop, "timeout")
         try:
             return await waiting
         except asyncio.CancelledError:
             if not stopped:
                 raise  # the request itself was cancelled
         finally:
+            deadline_timer.cancel()
             if timer is not None:
                 timer.cancel()
         if stopped == ["long"]:
