@@ -393,6 +393,27 @@ def test_void(client: httpx.Client, kg: object) -> None:
     assert len(Graph().parse(data=dump.text, format="turtle")) == len(kg.asserted)  # type: ignore[attr-defined]
 
 
+def test_made_up_hosts_do_not_grow_the_description_caches(client: httpx.Client, app: Any) -> None:
+    """The VoID and service description name the host the client reached; any client sets it."""
+    from aifactories.server.descriptions import CACHED_BASES
+
+    void = Namespace("http://rdfs.org/ns/void#")
+    dataset = URIRef("https://w3id.org/aifactories/dataset")
+    for n in range(3 * CACHED_BASES):
+        host = f"host{n}.example:8000"
+        for path in ("/.well-known/void", "/sparql"):
+            response = client.get(path, headers={"Accept": "text/turtle", "Host": host})
+            assert response.status_code == 200
+        graph = Graph().parse(data=response.text, format="turtle")  # the service description
+        assert (URIRef(f"http://{host}/sparql"), RDF.type, None) in graph
+    descriptions = app.state.site.descriptions
+    assert descriptions.void.cache_info().currsize <= CACHED_BASES
+    assert descriptions.service.cache_info().currsize <= CACHED_BASES
+    again = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=again.text, format="turtle")
+    assert (dataset, void.sparqlEndpoint, URIRef(f"{client.base_url}/sparql")) in graph
+
+
 def test_cors(client: httpx.Client) -> None:
     response = client.get(
         "/sparql", params={"query": ASK_FACTORY}, headers={"Origin": "https://example.org"}

@@ -2,9 +2,13 @@
 
 Statistics are computed once at start-up from the loaded graphs; only the endpoint and dump URLs
 depend on where the server is reached, so a description is a cached graph per public base URL.
+That URL comes from the request's Host header, which any client sets: the caches keep the last
+``CACHED_BASES`` only, so that a stream of made-up hosts cannot grow the server's memory.
 """
 
 from __future__ import annotations
+
+import functools
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID
@@ -20,6 +24,8 @@ __all__ = ["DATASET_IRI", "SD", "URI_SPACE", "Descriptions", "Stats", "stats"]
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
+#: Public base URLs whose descriptions are kept (a proxy, loopback, a LAN name, ...).
+CACHED_BASES = 8
 
 _FORMAT_IRIS = {
     neg.SPARQL_JSON: FORMATS.SPARQL_Results_JSON,
@@ -41,14 +47,10 @@ class Descriptions:
         self.union_stats = stats(union)
         self.asserted_triples = len(asserted)
         self.inferred_triples = len(inferred)
-        self._void: dict[str, Graph] = {}
-        self._sd: dict[str, Graph] = {}
-
-    def void(self, public_base: str) -> Graph:
-        """VoID for the dataset reached at ``public_base`` (``http://host:port/``)."""
-        if public_base not in self._void:
-            self._void[public_base] = self._build_void(public_base)
-        return self._void[public_base]
+        #: VoID for the dataset reached at a public base (``http://host:port/``).
+        self.void = functools.lru_cache(CACHED_BASES)(self._build_void)
+        #: The Service Description of the endpoint at a public base + ``sparql``.
+        self.service = functools.lru_cache(CACHED_BASES)(self._build_service)
 
     def _build_void(self, public: str) -> Graph:
         return void_description(
@@ -64,12 +66,6 @@ class Descriptions:
                 for ext in (".ttl", ".nt")
             ],
         )
-
-    def service(self, public_base: str) -> Graph:
-        """The SPARQL 1.1 Service Description of the endpoint at ``public_base + 'sparql'``."""
-        if public_base not in self._sd:
-            self._sd[public_base] = self._build_service(public_base)
-        return self._sd[public_base]
 
     def _build_service(self, public: str) -> Graph:
         g = new_graph()
