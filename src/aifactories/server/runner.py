@@ -8,11 +8,12 @@ GIL and cannot be interrupted, so ``serve --engine rdflib`` keeps the forked wor
 
 How runaway queries are kept from starving cheap ones (``benchmarks/runaway_load.py``):
 
-- **Low priority once long.** A query that has used ``demote_after`` seconds of CPU (0.25 s by
-  default; the stored queries answer in milliseconds) has its thread's nice value set to 19, so
-  the kernel gives the cores to short queries and to the event loop first. CPU time, read from
-  ``/proc/self/task/TID/schedstat``, not time since the start: a short query that waited for a
-  core on a loaded machine is not mistaken for a long one. A thread that cannot
+- **Low priority once long.** A query still running after ``demote_after`` seconds (0.1 s by
+  default; the stored queries answer in milliseconds) that has also used ``demote_cpu`` seconds
+  of CPU (0.02 s) is long: its thread's nice value is set to 19, so the kernel gives the cores
+  to short queries and to the event loop first. The CPU time (read from
+  ``/proc/self/task/TID/schedstat``) keeps a short query that only waited for a core on a
+  loaded machine from being taken for a long one. A thread that cannot
   get its priority back afterwards (no privilege to lower a nice value) ends after that query
   and a fresh thread takes its place.
 - **Long queries leave the short-query slots.** ``threads`` slots admit queries; one that grows
@@ -169,7 +170,8 @@ class Runner:
         timeout: float = 10.0,
         threads: int = 32,
         long_limit: int | None = None,
-        demote_after: float = 0.25,
+        demote_after: float = 0.1,
+        demote_cpu: float = 0.02,
         pool: QueryPool | None = None,
         run: Callable[[object, WorkerState], Reply] = execute,
     ) -> None:
@@ -181,6 +183,7 @@ class Runner:
         self.threads = threads
         self.long_limit = long_limit
         self.demote_after = demote_after
+        self.demote_cpu = demote_cpu
         self.pool = pool
         self.run = run
         self.overruns = 0
@@ -270,9 +273,8 @@ class Runner:
             nonlocal timer
             if job.future.done():
                 return
-            used = threads.cpu_seconds(job)
-            if used < self.demote_after:  # it waited for a core or the GIL: not long yet
-                timer = loop.call_later(self.demote_after - used, grown_long)
+            if threads.cpu_seconds(job) < self.demote_cpu:  # it waited for a core or the GIL
+                timer = loop.call_later(self.demote_after / 2, grown_long)
                 return
             threads.demote(job)
             if self._long >= self.long_limit:
