@@ -2,9 +2,11 @@
 
 CLI cases run in process (CliRunner): the expected exit code, a one-line ``Error:`` message with
 the expected fragment for exit 2, and never a traceback. HTTP cases run against the ASGI app in
-process: the expected status, and for every 4xx the one JSON error shape. A case that hangs fails
-after ``HANG_SECONDS`` instead of stalling the suite. ``AIFACTORIES_CORPUS_TIMES=FILE`` writes
-each case's exit code and time to FILE (the figures in the closing note of issue 13).
+process (those marked ``served`` against a real ``aifactories serve``, in
+tests/server/test_served_bad_inputs.py): the expected status, and for every 4xx the one JSON error
+shape. A case that hangs fails after ``HANG_SECONDS`` instead of stalling the suite.
+``AIFACTORIES_CORPUS_TIMES=FILE`` writes each case's exit code and time to FILE (the figures in
+the closing note of issue 13).
 """
 
 from __future__ import annotations
@@ -131,8 +133,9 @@ def hang_guard(case_id: str) -> Iterator[None]:
 # --- CLI ------------------------------------------------------------------------------------------
 
 
-def params(kind: str) -> list[Any]:
-    """The cases of ``kind``; a case marked ``pending`` (with why) is xfail(strict=True)."""
+def params(kind: str, *, served: bool = False) -> list[Any]:
+    """The cases of ``kind`` (``served``: those for a real server); a case marked ``pending``
+    (with why) is xfail(strict=True)."""
     return [
         pytest.param(
             c,
@@ -140,7 +143,7 @@ def params(kind: str) -> list[Any]:
             marks=[pytest.mark.xfail(reason=c["pending"], strict=True)] if "pending" in c else [],
         )
         for c in CASES
-        if c["kind"] == kind
+        if c["kind"] == kind and c.get("served", False) == served
     ]
 
 
@@ -229,13 +232,19 @@ def test_http_case(case: dict[str, Any], client: Any) -> None:
         "status": response.status_code,
         "seconds": round(time.monotonic() - started, 3),
     }
-    assert response.status_code == case["status"], response.text[:500]
-    if 400 <= response.status_code < 500 and case["method"] != "HEAD":
-        error = response.json()["error"]  # the one JSON error shape
-        assert error["status"] == response.status_code
+    check_http_answer(case, response.status_code, response.headers, response.text)
+
+
+def check_http_answer(case: dict[str, Any], status: int, headers: Any, text: str) -> None:
+    """The expected status; every 4xx in the one JSON error shape with the expected fragment;
+    no redirect off the site."""
+    assert status == case["status"], text[:500]
+    if 400 <= status < 500 and case["method"] != "HEAD":
+        error = json.loads(text)["error"]  # the one JSON error shape
+        assert error["status"] == status
         assert isinstance(error["message"], str) and error["message"]
         assert case["message"].lower() in error["message"].lower()
-    location = response.headers.get("location", "")
+    location = headers.get("location") or ""
     assert not location.startswith(("//", "/\\")) and "://" not in location
 
 

@@ -476,6 +476,9 @@ def serve(
 
     if not base_iri.endswith(("/", "#")):
         raise UserError(f"--base-iri must end with '/': {base_iri!r}")
+    from aifactories.server.transport import uvicorn_options
+
+    http_options = uvicorn_options()  # a bad URL limit fails here, before loading
     _check_port(host, port)
     settings = Settings(
         base_iri=base_iri,
@@ -503,6 +506,7 @@ def serve(
         "port": port,
         "log_level": log_level,
         "root_path": settings.root_path,
+        **http_options,
     }
     if engine == "rdflib":
         uvicorn.run(app, **config)

@@ -49,6 +49,7 @@ LIMITS: dict[str, Limit] = {
         Limit("COLLECTION_ITEMS", 1000, "items", "an RDF collection (rdf:first/rdf:rest list)"),
         Limit("QUERY_CHARS", 100_000, "characters", "a SPARQL query's text"),
         Limit("QUERY_NESTING", 200, "levels", "groups, UNION branches and brackets in a query"),
+        Limit("URL_KB", 32, "kB", "a request URL on the server (at most 63: httptools' ceiling)"),
     )
 }
 
