@@ -248,6 +248,22 @@ def check_http_answer(case: dict[str, Any], status: int, headers: Any, text: str
     assert not location.startswith(("//", "/\\")) and "://" not in location
 
 
+def test_query_limits_answer_alike_on_the_cli_and_the_server(client: Any) -> None:
+    """The same over-size or over-nested query gets the same one-line message on both surfaces."""
+    by_id = {c["id"]: c for c in CASES}
+    for name in ("union-500", "nested-300", "too-long"):
+        query = expand(by_id[f"http-sparql-{name}"]["body"])
+        assert [expand(a) for a in by_id[f"sparql-{name}"]["args"]] == ["sparql", query]
+        result = CliRunner().invoke(main, ["sparql", query])
+        response = client.post(
+            "/sparql", content=query, headers={"content-type": "application/sparql-query"}
+        )
+        assert (result.exit_code, response.status_code) == (2, 400), name
+        message = response.json()["error"]["message"]
+        assert "AIFACTORIES_LIMIT_QUERY_" in message
+        assert result.stderr.strip() == f"Error: {message}"
+
+
 def teardown_module() -> None:
     target = os.environ.get("AIFACTORIES_CORPUS_TIMES")
     if target and _TIMES:

@@ -330,11 +330,11 @@ def sparql(
     does not hold is empty).
     """
     from aifactories import query as pipeline
-    from aifactories.limits import check_query_text, time_limit
+    from aifactories.limits import time_limit
     from aifactories.query import results, syntax
     from aifactories.terms import labels
 
-    text = check_query_text(syntax.read_query(query))  # size and nesting, before any parser
+    text = syntax.read_query(query)
     chosen = results.check_format(syntax.check(text).form, fmt)
     runner = open_engine(engine, store_dir, endpoint)
     with time_limit("QUERY_SECONDS", "the query"):

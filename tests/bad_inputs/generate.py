@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 EX = "http://example.org/"
@@ -751,15 +752,21 @@ for name, (method, target, status, message) in HTTP_SPARQL.items():
         http(f"http-sparql-{name}", "GET", target, 403, message)
     else:
         http(f"http-sparql-{name}", "GET", target, status, message)
-http(
-    "http-sparql-union-500",  # answered within the timeout and row cap (the CLI refuses it)
-    "POST",
-    "/sparql",
-    200,
-    "",
-    body=union500,
-    headers={"content-type": "application/sparql-query"},
-)
+# the query-size and nesting limits: refused by the server as by the CLI (sparql-union-500, ...),
+# with the same message, by the same check of the one query pipeline
+for name in ("union-500", "nested-300", "too-long"):
+    query, message = SPARQL[name]
+    http(
+        f"http-sparql-{name}",
+        "POST",
+        "/sparql",
+        400,
+        message,
+        body=query,
+        headers={"content-type": "application/sparql-query"},
+    )
+    if name != "too-long":  # that one is over the URL limit (414)
+        http(f"http-sparql-{name}-get", "GET", "/sparql?query=" + quote(query), 400, message)
 # served: run against a real `aifactories serve` (tests/server/test_served_bad_inputs.py); an
 # in-process client cannot send a 1 MB URL, and the answer comes from the HTTP layer, not the app
 http(

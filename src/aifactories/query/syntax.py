@@ -26,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aifactories.errors import ForbiddenQueryError, InputError, QuerySyntaxError
+from aifactories.limits import check_query_text
 from aifactories.prefixes import PREFIX_IRIS
 from aifactories.query.formats import FORMS, GRAPH_FORMS  # noqa: F401  (re-exported)
 
@@ -129,10 +130,14 @@ def query_form(text: str) -> str | None:
 
 
 def check(text: str, *, prefixes: bool = True) -> Checked:
-    """The query if it may run here; ForbiddenQueryError or QuerySyntaxError with the reason.
+    """The query if it may run here; LimitExceeded, ForbiddenQueryError or QuerySyntaxError with
+    the reason.
 
-    With ``prefixes``, the project's prefixes are predeclared (a query may redeclare them).
+    Size and nesting are checked first, before any tokenizer or parser runs (every surface, the
+    CLI and the server alike, comes through here). With ``prefixes``, the project's prefixes are
+    predeclared (a query may redeclare them).
     """
+    check_query_text(text)
     words = keywords(text)
     first = next((w for w in words if w not in ("PREFIX", "BASE")), None)
     if first in UPDATE_KEYWORDS:

@@ -27,6 +27,7 @@ from aifactories.errors import (
     QuerySyntaxError,
     UnsupportedFormatError,
 )
+from aifactories.limits import LimitExceeded
 from aifactories.query import engines, syntax
 from aifactories.query import run_stored as run_query
 from aifactories.query.results import QueryResult, write
@@ -135,7 +136,7 @@ def run_sparql(task: SparqlTask, state: WorkerState) -> Reply:
         checked = syntax.check(task.query)
     except ForbiddenQueryError as exc:
         return Reply.fail(403 if exc.update else 400, str(exc))
-    except QuerySyntaxError as exc:
+    except (QuerySyntaxError, LimitExceeded) as exc:
         return Reply.fail(400, str(exc))
     form = checked.form
     try:
