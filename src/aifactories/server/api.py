@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from aifactories import __version__
 from aifactories.server import negotiation as neg
+from aifactories.server.pages import SEARCH_LIMIT, SEARCH_TEXT_LIMIT
 from aifactories.server.responses import error_response, from_reply, site_of
 from aifactories.server.site import TITLE, json_bytes
 from aifactories.server.worker import TRUNCATED_HEADER, StoredTask
@@ -135,12 +136,22 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                 "operationId": "search",
                 "summary": "Find entities by label, acronym, alternative or native name",
                 "parameters": [
-                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": SEARCH_TEXT_LIMIT},
+                    },
                     {
                         "name": "limit",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": SEARCH_LIMIT,
+                            "default": 20,
+                        },
                     },
                 ],
                 "responses": {
@@ -155,14 +166,14 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
         "/sparql": {
             "get": {
                 "operationId": "sparqlQuery",
-                "summary": "SPARQL 1.1 Protocol query (POST is accepted too)",
+                "summary": "SPARQL 1.1 Protocol query",
                 "parameters": [
                     {
                         "name": "query",
                         "in": "query",
                         "required": False,
                         "description": "The SPARQL query; without it, the service description",
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "minLength": 1},
                     },
                     {
                         "name": "default-graph-uri",
@@ -188,7 +199,55 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                     "406": error,
                     "503": error,
                 },
-            }
+            },
+            "post": {
+                "operationId": "sparqlQueryPost",
+                "summary": "SPARQL 1.1 Protocol query by POST (a form, or the query as the body)",
+                "parameters": [
+                    {
+                        "name": "default-graph-uri",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                    },
+                    {
+                        "name": "named-graph-uri",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                    },
+                    _format_param((*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)),
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["query"],
+                                "properties": {
+                                    "query": {"type": "string", "minLength": 1},
+                                    "default-graph-uri": {"type": "string", "format": "iri"},
+                                    "named-graph-uri": {"type": "string", "format": "iri"},
+                                },
+                            }
+                        },
+                        "application/sparql-query": {"schema": {"type": "string", "minLength": 1}},
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Query results",
+                        "content": _content((*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)),
+                    },
+                    "400": error,
+                    "403": error,
+                    "406": error,
+                    "413": error,
+                    "415": error,
+                    "503": error,
+                },
+            },
         },
     }
     for query in catalogue:
@@ -258,6 +317,45 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                         }
                     },
                 },
+                "SparqlResults": {
+                    "description": "SPARQL 1.1 Query Results JSON: a table, or a boolean (ASK)",
+                    "type": "object",
+                    "required": ["head"],
+                    "properties": {
+                        "head": {
+                            "type": "object",
+                            "properties": {
+                                "vars": {"type": "array", "items": {"type": "string"}},
+                                "link": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                        "results": {
+                            "type": "object",
+                            "required": ["bindings"],
+                            "properties": {
+                                "bindings": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "additionalProperties": {
+                                            "type": "object",
+                                            "required": ["type", "value"],
+                                            "properties": {
+                                                "type": {
+                                                    "enum": ["uri", "literal", "bnode", "triple"]
+                                                },
+                                                "value": {},
+                                                "datatype": {"type": "string"},
+                                                "xml:lang": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "boolean": {"type": "boolean"},
+                    },
+                },
                 "QueryList": {
                     "type": "object",
                     "properties": {
@@ -284,10 +382,21 @@ def _format_param(offered: tuple[neg.Format, ...]) -> dict[str, Any]:
         "name": "format",
         "in": "query",
         "required": False,
-        "description": "The result format, for clients that cannot set Accept",
-        "schema": {"type": "string", "enum": names},
+        "description": "The result format, for clients that cannot set Accept "
+        "(empty: chosen by Accept, as when absent)",
+        "schema": {"type": "string", "enum": [*names, ""]},
     }
 
 
+#: Body schemas of the media types whose body is JSON; the others are text.
+_JSON_BODIES = {
+    neg.SPARQL_JSON.media_type: {"$ref": "#/components/schemas/SparqlResults"},
+    neg.JSONLD.media_type: {"type": ["object", "array"]},
+}
+
+
 def _content(offered: tuple[neg.Format, ...]) -> dict[str, Any]:
-    return {f.media_type: {"schema": {"type": "string"}} for f in offered}
+    return {
+        f.media_type: {"schema": _JSON_BODIES.get(f.media_type, {"type": "string"})}
+        for f in offered
+    }

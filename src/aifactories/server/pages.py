@@ -327,25 +327,35 @@ async def query_text(request: Request) -> Response:
 # --- search ------------------------------------------------------------------------------------
 
 SEARCH_LIMIT = 50
+#: Characters of a search text.
+SEARCH_TEXT_LIMIT = 200
 
 
-def _search(request: Request) -> tuple[str, int, list[dict[str, str]]] | Response:
+def _search(
+    request: Request, *, required: bool = False
+) -> tuple[str, int, list[dict[str, str]]] | Response:
+    """The search of ``q`` (``required`` on the API; the page shows an empty box without it)."""
     site = site_of(request)
+    if required and "q" not in request.query_params:
+        return error_response(request, 400, "parameter 'q' (the text to search for) is required")
     query = request.query_params.get("q", "").strip()
     try:
         limit = int(request.query_params.get("limit", "20"))
     except ValueError:
         return error_response(request, 400, "limit must be a whole number")
-    if len(query) > 200:
-        return error_response(request, 400, "the search text is longer than 200 characters")
-    limit = min(max(limit, 1), SEARCH_LIMIT)
+    if not 1 <= limit <= SEARCH_LIMIT:
+        return error_response(request, 400, f"limit must be between 1 and {SEARCH_LIMIT}")
+    if len(query) > SEARCH_TEXT_LIMIT:
+        return error_response(
+            request, 400, f"the search text is longer than {SEARCH_TEXT_LIMIT} characters"
+        )
     hits = site.search.search(query, limit) if query else []
     return query, limit, [h.as_dict(site.linked.href(h.iri) or str(h.iri)) for h in hits]
 
 
 async def search_api(request: Request) -> Response:
     """``/api/search?q=...&limit=...``: entities by label, acronym, alternative or native name."""
-    found = _search(request)
+    found = _search(request, required=True)
     if isinstance(found, Response):
         return found
     query, limit, results = found

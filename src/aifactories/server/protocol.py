@@ -66,6 +66,10 @@ async def sparql(request: Request) -> Response:
         return error_response(request, 403, UPDATE_REFUSED)
     queries = values.get("query", [])
     if not queries:
+        if "default-graph-uri" in values or "named-graph-uri" in values:
+            return error_response(
+                request, 400, "default-graph-uri and named-graph-uri need a query to apply to"
+            )
         if request.method in ("GET", "HEAD"):
             return service_description(request, values.get("format", []))
         return error_response(request, 400, "no query: send it as the 'query' parameter")
