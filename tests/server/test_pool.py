@@ -299,3 +299,27 @@ def test_a_query_that_only_waits_is_not_counted_as_long(state: WorkerState) -> N
         runner.close()
     assert [reply.status for reply in replies] == [200, 200]  # neither was stopped as "long"
     assert seen == [_nice(), _nice()]
+
+
+def test_an_answer_in_before_a_held_up_loop_wakes_is_not_thrown_away(state: WorkerState) -> None:
+    """uvloop runs overdue timers before callbacks from threads: the deadline must not win."""
+    uvloop = pytest.importorskip("uvloop")  # how serve runs (uvicorn's loop="auto")
+
+    def run(job: object, _: WorkerState) -> Reply:
+        time.sleep(0.1)
+        return Reply(body=b"done")
+
+    runner = Runner(state, timeout=0.5, threads=2, run=run)
+
+    async def scenario() -> Reply:
+        answer = asyncio.ensure_future(runner.submit("quick"))
+        await asyncio.sleep(0.01)  # the job is on its thread
+        time.sleep(1.0)  # the loop is held up past the deadline; the job ends meanwhile
+        return await answer
+
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as loop:
+            reply = loop.run(scenario())
+    finally:
+        runner.close()
+    assert reply.status == 200 and reply.body == b"done"

@@ -263,7 +263,9 @@ class Runner:
         waiting = asyncio.wrap_future(job.future)
 
         def stop(why: str) -> None:
-            if not waiting.done():
+            # the answer may be in while its hand-over to this loop is still queued (a loop that
+            # was held up runs its overdue timers first): finished work is not thrown away
+            if not waiting.done() and not job.future.done():
                 stopped.append(why)
                 waiting.cancel()  # the thread goes on; its process will be retired
 
