@@ -89,29 +89,21 @@ def time_limit(
 ) -> Iterator[None]:
     """Stop the enclosed work after the limit ``name`` (seconds) with a LimitExceeded.
 
-    Uses SIGALRM, so it interrupts Python code (owlrl, pySHACL, rdflib's SPARQL, ``re``) in the
-    main thread; elsewhere (server threads, Windows) it does nothing and the caller's own
-    timeout applies. ``diagnose`` names the construct that made the work slow, when it can.
+    In the main thread of a POSIX process (every CLI command, a notebook's kernel) SIGALRM
+    interrupts Python code and the C code that checks for signals (``re``). In any other thread
+    (a library caller's thread pool, a web framework's worker thread) a watchdog thread raises
+    the same error in the worker thread; it takes effect at the next Python bytecode, so it
+    stops owlrl, pySHACL, the rules and rdflib's SPARQL, but not one long call into C (a regex
+    match, a pyoxigraph query) before that call returns. ``diagnose`` names the construct that
+    made the work slow, when it can.
     """
     seconds = value(name)
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
 
     class _Expired(BaseException):
-        """Not an Exception, so library code's ``except Exception`` cannot swallow it."""
+        """Not an Exception, so library code's ``except Exception`` cannot swallow it; one class
+        per call, so that an outer limit's expiry is not taken for an inner one's."""
 
-    def on_alarm(signum: int, frame: object) -> None:
-        raise _Expired
-
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _Expired:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    def expired() -> LimitExceeded:
         cause = None
         if diagnose is not None:
             with contextlib.suppress(Exception):
@@ -119,13 +111,68 @@ def time_limit(
         detail = f"{what} did not finish in {seconds:g} s"
         if cause:
             detail += f"; likely cause: {cause}"
-        raise exceeded(name, detail) from None
+        return exceeded(name, detail)
+
+    main = threading.current_thread() is threading.main_thread()
+    guard = _alarm if hasattr(signal, "setitimer") and main else _watchdog
+    try:
+        with guard(seconds, _Expired):
+            yield
+    except _Expired:
+        raise expired() from None
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float, expired: type[BaseException]) -> Iterator[None]:
+    """Raise ``expired`` in the main thread after ``seconds`` (SIGALRM; outer timers kept)."""
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise expired
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if old_timer[0] > 0:  # an outer limit keeps running, less the time spent here
             left = old_timer[0] - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float, expired: type[BaseException]) -> Iterator[None]:
+    """Raise ``expired`` in this thread after ``seconds``, from a timer thread (CPython's
+    PyThreadState_SetAsyncExc); an expiry not yet delivered when the work ends is withdrawn."""
+    import ctypes
+
+    set_async_exc = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
+    if set_async_exc is None:  # pragma: no cover - not CPython: no way to interrupt a thread
+        yield
+        return
+    ident = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"armed": True, "fired": False}
+
+    def fire() -> None:
+        with lock:
+            if state["armed"]:
+                state["fired"] = True
+                set_async_exc(ident, ctypes.py_object(expired))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    try:
+        timer.start()
+        yield
+    finally:
+        with lock:
+            state["armed"] = False
+            if state["fired"]:
+                set_async_exc(ident, None)  # withdraw it if it is still pending
+        timer.cancel()
 
 
 # --- Shapes of a graph that make the closure explode -------------------------------------------
