@@ -155,24 +155,33 @@ def _watchdog(seconds: float, expired: type[BaseException]) -> Iterator[None]:
     ident = ctypes.c_ulong(threading.get_ident())
     lock = threading.Lock()
     state = {"armed": True, "fired": False}
+    timers: list[threading.Timer] = []
+
+    def arm(delay: float) -> None:
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        timers.append(timer)
+        timer.start()
 
     def fire() -> None:
         with lock:
             if state["armed"]:
                 state["fired"] = True
                 set_async_exc(ident, ctypes.py_object(expired))
+                # again until the block ends: an exception delivered inside a gc or weakref
+                # callback or a __del__ is printed and dropped by the interpreter
+                arm(0.1)
 
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
     try:
-        timer.start()
+        arm(seconds)
         yield
     finally:
         with lock:
             state["armed"] = False
             if state["fired"]:
                 set_async_exc(ident, None)  # withdraw it if it is still pending
-        timer.cancel()
+        for timer in timers:
+            timer.cancel()
 
 
 # --- Shapes of a graph that make the closure explode -------------------------------------------
