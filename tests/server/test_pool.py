@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -227,6 +228,12 @@ def test_pool_kills_a_runaway_worker_and_replaces_it(state: WorkerState) -> None
     assert not any(_alive(pid) for pid in after)
 
 
+def _state(pid: int) -> str:
+    """The process's state letter from /proc (``Z``: exited, not yet reaped)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rpartition(")")[2].split()[0]
+
+
 def test_pool_replaces_a_worker_that_died(state: WorkerState) -> None:
     pool = QueryPool(state, size=1, timeout=10, memory_mb=0)
 
@@ -234,7 +241,12 @@ def test_pool_replaces_a_worker_that_died(state: WorkerState) -> None:
         pool.start()
         (pid,) = pool._workers
         os.kill(pid, signal.SIGKILL)
-        await asyncio.sleep(0.2)
+        # dead means a zombie: a SIGKILLed process on a loaded machine can take longer than any
+        # fixed sleep to exit, and a submit before that goes to the dying worker (500)
+        deadline = time.monotonic() + 30
+        while _state(pid) != "Z" and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert _state(pid) == "Z"
         return await pool.submit("ping")
 
     try:
