@@ -335,3 +335,31 @@ def test_an_answer_in_before_a_held_up_loop_wakes_is_not_thrown_away(state: Work
     finally:
         runner.close()
     assert reply.status == 200 and reply.body == b"done"
+
+
+def test_a_demoted_thread_gets_back_its_own_priority_not_nice_0(state: WorkerState) -> None:
+    """``serve`` may itself run niced: a thread returns to that, never to a higher priority."""
+    seen: list[int] = []
+
+    def run(job: object, _: WorkerState) -> Reply:
+        if job == "long":
+            _burn(0.4)
+        seen.append(_nice())
+        return Reply()
+
+    runner = Runner(state, timeout=5, threads=1, demote_after=0.1, run=run)
+    niced: list[int] = []
+
+    def niced_loop() -> None:  # the loop thread, and so the query threads it starts, at +3
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(_nice() + 3, 18))
+        niced.append(_nice())
+        asyncio.run(runner.submit("long"))
+        asyncio.run(runner.submit("again"))  # the same (only) thread, after its demotion
+
+    try:
+        thread = threading.Thread(target=niced_loop)
+        thread.start()
+        thread.join(30)
+    finally:
+        runner.close()
+    assert seen == [19, niced[0]]

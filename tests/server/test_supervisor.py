@@ -66,6 +66,18 @@ def _children(server: Server) -> list[int]:
     return found
 
 
+def _describe(pid: int) -> str:
+    """A process's state, threads and CPU time, to tell why it has not ended."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return f"{pid}: gone"
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return f"{pid}: {fields['State'].strip()}, {fields['Threads'].strip()} threads, {cpu:.1f} s CPU"
+
+
 def test_cheap_queries_keep_answering_while_runaway_ones_retire_processes(server: Server) -> None:
     """Each runaway query's timeout retires a server process; no cheap query may notice."""
     stop = time.monotonic() + 2.5 * server.timeout
@@ -100,9 +112,11 @@ def test_cheap_queries_keep_answering_while_runaway_ones_retire_processes(server
     assert cheap and not failed, f"{len(failed)} of {len(cheap)} cheap queries failed: {failed[:5]}"
     assert runaway and set(runaway) == {503}
     assert len(processes) > 2, "no server process was retired and replaced"
-    # the retired processes end (and their runaway threads with them); two remain
-    deadline = time.monotonic() + 4 * server.timeout
+    # the retired processes end (and their runaway threads with them); two remain. A retiring
+    # process finishes its requests first (up to the timeout each), on a loaded machine slowly.
+    deadline = time.monotonic() + 12 * server.timeout
     while len(_children(server)) != 2 and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert len(_children(server)) == 2
+    left = _children(server)
+    assert len(left) == 2, f"server processes left: {[_describe(pid) for pid in left]}"
     assert os.path.exists(f"/proc/{server.pid}")

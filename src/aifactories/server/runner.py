@@ -122,6 +122,7 @@ class _Threads:
 
     def _work(self) -> None:
         tid = threading.get_native_id()
+        nice = os.getpriority(os.PRIO_PROCESS, tid)  # the process's, inherited (serve may be niced)
         while True:
             job = self._jobs.get()
             if job is None:
@@ -141,7 +142,7 @@ class _Threads:
             with self._lock:
                 job.tid = None
                 demoted = job.demoted
-            if demoted and not _restore_priority(tid):
+            if demoted and not _restore_priority(tid, nice):
                 with self._lock:
                     self._count -= 1
                 return  # a thread stuck at low priority must not serve the next query
@@ -152,9 +153,9 @@ class _Threads:
                 self._idle += 1
 
 
-def _restore_priority(tid: int) -> bool:
+def _restore_priority(tid: int, nice: int) -> bool:
     try:
-        os.setpriority(os.PRIO_PROCESS, tid, 0)
+        os.setpriority(os.PRIO_PROCESS, tid, nice)
     except OSError:
         return False
     return True
