@@ -13,10 +13,10 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from tests.server import procfs
 
 from aifactories.server.pool import QueryPool
 from aifactories.server.runner import Runner
@@ -193,18 +193,6 @@ def test_long_queries_beyond_their_limit_are_stopped_and_short_ones_answer(
 # --- the pool: forked workers ---------------------------------------------------------------
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie still answers kill(0): it is dead once reaped or zombie
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_pool_kills_a_runaway_worker_and_replaces_it(state: WorkerState) -> None:
     pool = QueryPool(state, size=1, timeout=0.5, memory_mb=0)
 
@@ -222,16 +210,10 @@ def test_pool_kills_a_runaway_worker_and_replaces_it(state: WorkerState) -> None
         assert count(quick) == 200
         assert pool.restarts == 1
         assert before.isdisjoint(after)
-        assert not any(_alive(pid) for pid in before), "the runaway worker still runs"
+        assert not any(procfs.alive(pid) for pid in before), "the runaway worker still runs"
     finally:
         pool.close()
-    assert not any(_alive(pid) for pid in after)
-
-
-def _state(pid: int) -> str:
-    """The process's state letter from /proc (``Z``: exited, not yet reaped)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat.rpartition(")")[2].split()[0]
+    assert not any(procfs.alive(pid) for pid in after)
 
 
 def test_pool_replaces_a_worker_that_died(state: WorkerState) -> None:
@@ -244,9 +226,9 @@ def test_pool_replaces_a_worker_that_died(state: WorkerState) -> None:
         # dead means a zombie: a SIGKILLed process on a loaded machine can take longer than any
         # fixed sleep to exit, and a submit before that goes to the dying worker (500)
         deadline = time.monotonic() + 30
-        while _state(pid) != "Z" and time.monotonic() < deadline:
+        while procfs.alive(pid) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        assert _state(pid) == "Z"
+        assert (procfs.stat(pid) or ["gone"])[0] == "Z"  # exited, not yet reaped
         return await pool.submit("ping")
 
     try:

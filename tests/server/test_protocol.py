@@ -10,11 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import threading
 import time
 import urllib.error
-from pathlib import Path
 from typing import Any
 from xml.dom.minidom import Document
 
@@ -37,6 +35,7 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+from tests.server import procfs
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 
@@ -316,17 +315,7 @@ def test_row_cap_truncates_and_says_so(client: httpx.Client) -> None:
 
 def _server_cpu_seconds(server: Server) -> float:
     """CPU time used so far by the server's processes (the supervisor and its children)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(stat.parent.name)
-        if pid == server.pid or int(fields[1]) == server.pid:  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-    return total
+    return sum(map(procfs.cpu_seconds, [server.pid, *procfs.children(server.pid)]))
 
 
 def test_runaway_query_gets_503_while_others_answer(server: Server) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.server import procfs
 from tests.server.conftest import Server
 
 from aifactories.errors import InputError
@@ -53,19 +54,6 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2() -> None:
     assert line.startswith("Error: ") and str(port) in line and "--port" in line
 
 
-def _children(server: Server) -> list[int]:
-    """The supervisor's live child processes (its server processes)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == server.pid and fields[0] != "Z":  # ppid, and not a zombie
-            found.append(int(stat.parent.name))
-    return found
-
-
 def _describe(pid: int) -> str:
     """A process's state, threads and CPU time, to tell why it has not ended."""
     try:
@@ -73,8 +61,7 @@ def _describe(pid: int) -> str:
     except OSError:
         return f"{pid}: gone"
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    cpu = procfs.cpu_seconds(pid)
     return f"{pid}: {fields['State'].strip()}, {fields['Threads'].strip()} threads, {cpu:.1f} s CPU"
 
 
@@ -98,7 +85,7 @@ def test_cheap_queries_keep_answering_while_runaway_ones_retire_processes(server
 
     def watch() -> None:
         while time.monotonic() < stop:
-            processes.update(_children(server))
+            processes.update(procfs.children(server.pid))
             time.sleep(0.05)
 
     threads = [threading.Thread(target=client, args=(RUNAWAY, runaway)) for _ in range(4)]
@@ -115,8 +102,8 @@ def test_cheap_queries_keep_answering_while_runaway_ones_retire_processes(server
     # the retired processes end (and their runaway threads with them); two remain. A retiring
     # process finishes its requests first (up to the timeout each), on a loaded machine slowly.
     deadline = time.monotonic() + 12 * server.timeout
-    while len(_children(server)) != 2 and time.monotonic() < deadline:
+    while len(procfs.children(server.pid)) != 2 and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = _children(server)
+    left = procfs.children(server.pid)
     assert len(left) == 2, f"server processes left: {[_describe(pid) for pid in left]}"
     assert os.path.exists(f"/proc/{server.pid}")

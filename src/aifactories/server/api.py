@@ -114,6 +114,21 @@ async def openapi(request: Request) -> Response:
 def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
     """OpenAPI 3.1: one path per stored query, parameters typed from the query headers."""
     error = {"$ref": "#/components/responses/Error"}
+    sparql_formats = (*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)
+    #: The protocol's dataset and format= parameters, on GET and POST alike.
+    sparql_dataset = [
+        *(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
+            }
+            for name in ("default-graph-uri", "named-graph-uri")
+        ),
+        _format_param(sparql_formats),
+    ]
+    sparql_results = {"description": "Query results", "content": _content(sparql_formats)}
     paths: dict[str, Any] = {
         "/api/queries": {
             "get": {
@@ -175,25 +190,10 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                         "description": "The SPARQL query; without it, the service description",
                         "schema": {"type": "string", "minLength": 1},
                     },
-                    {
-                        "name": "default-graph-uri",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
-                    },
-                    {
-                        "name": "named-graph-uri",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
-                    },
-                    _format_param((*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)),
+                    *sparql_dataset,
                 ],
                 "responses": {
-                    "200": {
-                        "description": "Query results",
-                        "content": _content((*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)),
-                    },
+                    "200": sparql_results,
                     "400": error,
                     "403": error,
                     "406": error,
@@ -204,19 +204,7 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                 "operationId": "sparqlQueryPost",
                 "summary": "SPARQL 1.1 Protocol query by POST (a form, or the query as the body)",
                 "parameters": [
-                    {
-                        "name": "default-graph-uri",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
-                    },
-                    {
-                        "name": "named-graph-uri",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
-                    },
-                    _format_param((*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)),
+                    *sparql_dataset,
                 ],
                 "requestBody": {
                     "required": True,
@@ -236,10 +224,7 @@ def openapi_document(catalogue: Any, root: str = "") -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "200": {
-                        "description": "Query results",
-                        "content": _content((*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)),
-                    },
+                    "200": sparql_results,
                     "400": error,
                     "403": error,
                     "406": error,

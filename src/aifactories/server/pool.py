@@ -35,7 +35,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from aifactories.server.worker import Reply, WorkerState, execute
+from aifactories.server.worker import TIMEOUT_MESSAGE, Reply, WorkerState, execute
 
 log = logging.getLogger("aifactories.server")
 
@@ -111,11 +111,7 @@ class QueryPool:
             return reply
         except TimeoutError:
             log.warning("query stopped after %g s: worker %d killed", limit, worker.pid)
-            return Reply.fail(
-                503,
-                f"the query ran past the {limit:g} s timeout and was stopped; "
-                "narrow it down (LIMIT, more specific patterns) and try again",
-            )
+            return Reply.fail(503, TIMEOUT_MESSAGE.format(limit=limit))
         except (WorkerDied, OSError, pickle.UnpicklingError, EOFError) as exc:
             log.error("query worker %d failed: %s", worker.pid, exc)
             return Reply.fail(500, "the query worker stopped unexpectedly; try again")

@@ -41,17 +41,12 @@ import time
 from collections.abc import Callable
 
 from aifactories.server.pool import QueryPool
-from aifactories.server.worker import Reply, WorkerState, execute
+from aifactories.server.worker import TIMEOUT_MESSAGE, Reply, WorkerState, execute
 
 log = logging.getLogger("aifactories.server")
 
 #: The nice value of a thread whose query has run longer than ``demote_after``.
 LOW_PRIORITY = 19
-
-TIMEOUT_MESSAGE = (
-    "the query ran past the {limit:g} s timeout and was stopped; "
-    "narrow it down (LIMIT, more specific patterns) and try again"
-)
 
 
 class _Job:

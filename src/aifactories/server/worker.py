@@ -35,6 +35,11 @@ from aifactories.server import negotiation as neg
 
 #: Response header set when results were cut at the row cap; its value is the cap.
 TRUNCATED_HEADER = "X-Results-Truncated"
+#: The 503 message of a query stopped at its deadline (threads and forked workers alike).
+TIMEOUT_MESSAGE = (
+    "the query ran past the {limit:g} s timeout and was stopped; "
+    "narrow it down (LIMIT, more specific patterns) and try again"
+)
 
 
 @dataclass
